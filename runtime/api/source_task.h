@@ -1,0 +1,60 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/api/config_def.h"
+#include "runtime/api/record.h"
+#include "runtime/api/status.h"
+
+namespace tributary {
+
+// Reads the offsets the worker stored for this connector (Connect's OffsetStorageReader).
+class OffsetStorageReader {
+ public:
+  virtual ~OffsetStorageReader() = default;
+  // The last committed offset of `partition`, or nullopt if none was stored.
+  virtual std::optional<SourceMap> Offset(const SourceMap& partition) = 0;
+};
+
+class SourceTaskContext {
+ public:
+  virtual ~SourceTaskContext() = default;
+  virtual const ConfigMap& configs() const = 0;
+  virtual OffsetStorageReader& offset_storage_reader() = 0;
+};
+
+// Reads from an outside system and hands records to the worker (Connect's SourceTask).
+//
+// Threading: every method is called from the task's own thread, in the order Initialize, Start,
+// (Poll | Commit | CommitRecord)…, Stop. Poll must return within about a second even when nothing
+// arrives, so that pause and stop take effect.
+class SourceTask {
+ public:
+  virtual ~SourceTask() = default;
+
+  virtual std::string Version() const = 0;
+  void Initialize(SourceTaskContext* context) { context_ = context; }
+  virtual Status Start(const ConfigMap& props) = 0;
+
+  // The next records, or an empty vector if none are ready yet. A retriable Status is retried after
+  // a backoff; any other error fails the task with the message as trace.
+  virtual Result<std::vector<SourceRecord>> Poll() = 0;
+
+  // Called after the worker durably stored the offsets of everything acknowledged so far.
+  virtual Status Commit() { return Status::Ok(); }
+  // Called once per record when Kafka acknowledged it; `metadata` is nullptr when the record was
+  // dropped (filtered by a transform, or skipped under errors.tolerance=all).
+  virtual void CommitRecord(const SourceRecord& record, const RecordMetadata* metadata) {}
+
+  virtual void Stop() = 0;
+
+ protected:
+  SourceTaskContext* context() const { return context_; }
+
+ private:
+  SourceTaskContext* context_ = nullptr;  // not owned; outlives the task
+};
+
+}  // namespace tributary

@@ -1,0 +1,893 @@
+#include "runtime/converters/json_converter.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "runtime/converters/java_format.h"
+#include "runtime/converters/json_node.h"
+
+namespace tributary::runtime {
+
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void WriteKey(JsonWriter& w, const std::string& key) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+}
+
+constexpr const char* kSchemaField = "schema";
+constexpr const char* kPayloadField = "payload";
+// Rescaling a NUMERIC decimal to its schema's scale may append at most this many zeros.
+constexpr int64_t kMaxRescaleDigits = 100000;
+
+std::string UpperTypeName(SchemaType type) {
+  std::string name = SchemaTypeName(type);
+  if (type == SchemaType::kFloat32) return "FLOAT32";
+  if (type == SchemaType::kFloat64) return "FLOAT64";
+  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+}
+
+// The JSON type name Connect writes for a schema type ("float"/"double" for floats).
+const char* JsonTypeName(SchemaType type) { return SchemaTypeName(type); }
+
+bool WellFormedUnscaled(std::string_view s) {
+  if (!s.empty() && s[0] == '-') s.remove_prefix(1);
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+// ---- Connect -> JSON
+
+struct WriteOptions {
+  JsonConverter::DecimalFormat decimal_format;
+  bool replace_null_with_default;
+};
+
+Status WriteValue(JsonWriter& w, const SchemaPtr& schema, const Value& value,
+                  const WriteOptions& opt);
+
+void WriteFloating(JsonWriter& w, double d, bool is_float32) {
+  std::string text = is_float32 ? JavaFloatToString(static_cast<float>(d)) : JavaDoubleToString(d);
+  if (std::isfinite(d)) {
+    w.RawValue(text.data(), text.size(), rapidjson::kNumberType);
+  } else {
+    w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));  // Jackson: "NaN"
+  }
+}
+
+Status WriteDecimal(JsonWriter& w, const Schema* schema, const DecimalValue& d,
+                    const WriteOptions& opt) {
+  if (!WellFormedUnscaled(d.unscaled)) {
+    return Status::DataError("Invalid decimal value: unscaled \"" + d.unscaled + "\"");
+  }
+  if (opt.decimal_format == JsonConverter::DecimalFormat::kNumeric || schema == nullptr) {
+    std::string text = JavaBigDecimalToString(d);
+    w.RawValue(text.data(), text.size(), rapidjson::kNumberType);
+    return Status::Ok();
+  }
+  Result<int32_t> scale = Decimal::ScaleOf(*schema);
+  if (!scale.ok()) return Status::DataError(scale.status().message());
+  if (*scale != d.scale) {
+    return Status::DataError("BigDecimal has mismatching scale value for given Decimal schema");
+  }
+  Bytes bytes = d.UnscaledBytes();
+  std::string encoded =
+      Base64Encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  w.String(encoded.data(), static_cast<rapidjson::SizeType>(encoded.size()));
+  return Status::Ok();
+}
+
+// Writes a schema as JsonConverter.asJsonSchema does; `field_name` adds the struct "field" member.
+Status WriteSchema(JsonWriter& w, const Schema& schema, const WriteOptions& opt,
+                   const std::string* field_name = nullptr) {
+  w.StartObject();
+  w.Key("type");
+  w.String(JsonTypeName(schema.type()));
+  switch (schema.type()) {
+    case SchemaType::kArray:
+      if (!schema.value_schema()) return Status::DataError("Array schema has no element schema");
+      w.Key("items");
+      TRIBUTARY_RETURN_IF_ERROR(WriteSchema(w, *schema.value_schema(), opt));
+      break;
+    case SchemaType::kMap:
+      if (!schema.key_schema() || !schema.value_schema()) {
+        return Status::DataError("Map schema has no key or value schema");
+      }
+      w.Key("keys");
+      TRIBUTARY_RETURN_IF_ERROR(WriteSchema(w, *schema.key_schema(), opt));
+      w.Key("values");
+      TRIBUTARY_RETURN_IF_ERROR(WriteSchema(w, *schema.value_schema(), opt));
+      break;
+    case SchemaType::kStruct:
+      w.Key("fields");
+      w.StartArray();
+      for (const Field& field : schema.fields()) {
+        TRIBUTARY_RETURN_IF_ERROR(WriteSchema(w, *field.schema, opt, &field.name));
+      }
+      w.EndArray();
+      break;
+    default:
+      break;
+  }
+  w.Key("optional");
+  w.Bool(schema.optional());
+  if (schema.name()) {
+    w.Key("name");
+    w.String(*schema.name());
+  }
+  if (schema.version()) {
+    w.Key("version");
+    w.Int(*schema.version());
+  }
+  if (schema.doc()) {
+    w.Key("doc");
+    w.String(*schema.doc());
+  }
+  if (!schema.parameters().empty()) {
+    w.Key("parameters");
+    w.StartObject();
+    for (const auto& [key, value] : schema.parameters()) {
+      WriteKey(w, key);
+      w.String(value);
+    }
+    w.EndObject();
+  }
+  if (schema.default_value() != nullptr) {
+    w.Key("default");
+    // The default is written against the schema itself (as Connect does); a shared_ptr that does
+    // not own it is enough for the duration of the call.
+    SchemaPtr self(SchemaPtr(), &schema);
+    TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, self, *schema.default_value(), opt));
+  }
+  if (field_name != nullptr) {
+    w.Key("field");
+    w.String(*field_name);
+  }
+  w.EndObject();
+  return Status::Ok();
+}
+
+Status WriteValue(JsonWriter& w, const SchemaPtr& schema, const Value& value,
+                  const WriteOptions& opt) {
+  if (value.is_null()) {
+    if (!schema) {
+      w.Null();
+      return Status::Ok();
+    }
+    if (schema->default_value() != nullptr && opt.replace_null_with_default) {
+      return WriteValue(w, schema, *schema->default_value(), opt);
+    }
+    if (schema->optional()) {
+      w.Null();
+      return Status::Ok();
+    }
+    return Status::DataError(
+        "Conversion error: null value for field that is required and has no default value");
+  }
+
+  if (schema && schema->name()) {
+    if (schema->IsLogical(Decimal::kLogicalName)) {
+      if (value.kind() != ValueKind::kDecimal) {
+        return Status::DataError(
+            std::string("Invalid type for Decimal, expected decimal but was ") +
+            ValueKindText(value.kind()));
+      }
+      return WriteDecimal(w, schema.get(), value.as_decimal(), opt);
+    }
+    const char* logical = nullptr;
+    ValueKind expected = ValueKind::kInt32;
+    if (schema->IsLogical(Date::kLogicalName)) {
+      logical = "Date";
+    } else if (schema->IsLogical(Time::kLogicalName)) {
+      logical = "Time";
+    } else if (schema->IsLogical(Timestamp::kLogicalName)) {
+      logical = "Timestamp";
+      expected = ValueKind::kInt64;
+    }
+    if (logical != nullptr && value.kind() != expected) {
+      return Status::DataError(std::string("Invalid type for ") + logical + ", expected " +
+                               ValueKindText(expected) + " but was " + ValueKindText(value.kind()));
+    }
+  }
+
+  if (schema) {
+    ValueKind expected = ValueKind::kNull;
+    switch (schema->type()) {
+      case SchemaType::kInt8:
+        expected = ValueKind::kInt8;
+        break;
+      case SchemaType::kInt16:
+        expected = ValueKind::kInt16;
+        break;
+      case SchemaType::kInt32:
+        expected = ValueKind::kInt32;
+        break;
+      case SchemaType::kInt64:
+        expected = ValueKind::kInt64;
+        break;
+      case SchemaType::kFloat32:
+        expected = ValueKind::kFloat32;
+        break;
+      case SchemaType::kFloat64:
+        expected = ValueKind::kFloat64;
+        break;
+      case SchemaType::kBoolean:
+        expected = ValueKind::kBoolean;
+        break;
+      case SchemaType::kString:
+        expected = ValueKind::kString;
+        break;
+      case SchemaType::kBytes:
+        expected = ValueKind::kBytes;
+        break;
+      case SchemaType::kArray:
+        expected = ValueKind::kArray;
+        break;
+      case SchemaType::kMap:
+        expected = ValueKind::kMap;
+        break;
+      case SchemaType::kStruct:
+        expected = ValueKind::kStruct;
+        break;
+    }
+    if (value.kind() != expected) {
+      return Status::DataError("Invalid type for " + UpperTypeName(schema->type()) + ": " +
+                               ValueKindText(value.kind()));
+    }
+  }
+
+  switch (value.kind()) {
+    case ValueKind::kNull:
+      w.Null();
+      return Status::Ok();
+    case ValueKind::kBoolean:
+      w.Bool(value.as_bool());
+      return Status::Ok();
+    case ValueKind::kInt8:
+    case ValueKind::kInt16:
+    case ValueKind::kInt32:
+    case ValueKind::kInt64:
+      w.Int64(*value.AsInteger());
+      return Status::Ok();
+    case ValueKind::kFloat32:
+      WriteFloating(w, value.as_float32(), true);
+      return Status::Ok();
+    case ValueKind::kFloat64:
+      WriteFloating(w, value.as_float64(), false);
+      return Status::Ok();
+    case ValueKind::kString:
+      w.String(value.as_string());
+      return Status::Ok();
+    case ValueKind::kBytes: {
+      const Bytes& b = value.as_bytes();
+      std::string encoded =
+          Base64Encode(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+      w.String(encoded);
+      return Status::Ok();
+    }
+    case ValueKind::kDecimal:
+      // Only reached without a schema (Connect has no schemaless decimals): an exact number.
+      return WriteDecimal(w, nullptr, value.as_decimal(), opt);
+    case ValueKind::kArray: {
+      const SchemaPtr& element_schema = schema ? schema->value_schema() : schema;
+      w.StartArray();
+      for (const Value& e : value.as_array()) {
+        TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, element_schema, e, opt));
+      }
+      w.EndArray();
+      return Status::Ok();
+    }
+    case ValueKind::kMap: {
+      const Value::Map& map = value.as_map();
+      bool object_mode = true;
+      if (schema) {
+        object_mode = schema->key_schema() && schema->key_schema()->type() == SchemaType::kString;
+      } else {
+        for (const MapEntry& e : map) {
+          if (e.key.kind() != ValueKind::kString) {
+            object_mode = false;
+            break;
+          }
+        }
+      }
+      static const SchemaPtr kNoSchema;
+      const SchemaPtr& key_schema = schema ? schema->key_schema() : kNoSchema;
+      const SchemaPtr& value_schema = schema ? schema->value_schema() : kNoSchema;
+      if (object_mode) {
+        w.StartObject();
+        for (const MapEntry& e : map) {
+          if (e.key.kind() == ValueKind::kString) {
+            WriteKey(w, e.key.as_string());
+          } else if (e.key.is_null() && key_schema && key_schema->optional()) {
+            w.Key("null");  // Jackson's NullNode.asText()
+          } else {
+            return Status::DataError("Invalid type for STRING: " +
+                                     std::string(ValueKindText(e.key.kind())));
+          }
+          TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, value_schema, e.value, opt));
+        }
+        w.EndObject();
+      } else {
+        w.StartArray();
+        for (const MapEntry& e : map) {
+          w.StartArray();
+          TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, key_schema, e.key, opt));
+          TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, value_schema, e.value, opt));
+          w.EndArray();
+        }
+        w.EndArray();
+      }
+      return Status::Ok();
+    }
+    case ValueKind::kStruct: {
+      const Struct& s = value.as_struct();
+      // Without a schema, a struct is written with its own (Connect rejects it instead).
+      const SchemaPtr& struct_schema = schema ? schema : s.schema();
+      if (!struct_schema || !SchemaEquals(s.schema(), struct_schema)) {
+        return Status::DataError("Mismatching schema.");
+      }
+      w.StartObject();
+      for (const Field& field : struct_schema->fields()) {
+        WriteKey(w, field.name);
+        TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, field.schema, s.Get(field.index), opt));
+      }
+      w.EndObject();
+      return Status::Ok();
+    }
+  }
+  return Status::Internal("unhandled value kind");
+}
+
+// ---- JSON -> Connect
+
+std::string Found(const JsonNode& node) { return JsonNodeTypeName(node.type); }
+
+// An integer from a JSON number written as an integer or as an exact integral decimal ("1.0",
+// "1e2"); nullopt when it has a fraction or does not fit in int64.
+std::optional<int64_t> IntegralValue(const JsonNode& node) {
+  std::string digits;
+  const std::string* text = &node.text;
+  if (!node.IsIntegral()) {
+    Result<DecimalValue> d = DecimalValue::Parse(node.text);
+    if (!d.ok()) return std::nullopt;
+    std::string u = d->unscaled;
+    int64_t scale = d->scale;
+    while (scale > 0 && u.size() > 1 && u.back() == '0') {
+      u.pop_back();
+      --scale;
+    }
+    if (u == "0") scale = 0;
+    if (scale > 0 || scale < -20) return std::nullopt;
+    u.append(static_cast<size_t>(-scale), '0');
+    digits = std::move(u);
+    text = &digits;
+  }
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || ptr != text->data() + text->size()) return std::nullopt;
+  return v;
+}
+
+Result<Value> IntegerValue(const JsonNode& node, SchemaType type) {
+  if (node.type != JsonNode::Type::kNumber) {
+    return Status::DataError("Invalid JSON for " + UpperTypeName(type) +
+                             " field: expected a number but found " + Found(node));
+  }
+  std::optional<int64_t> v = IntegralValue(node);
+  int64_t lo = std::numeric_limits<int64_t>::min();
+  int64_t hi = std::numeric_limits<int64_t>::max();
+  if (type == SchemaType::kInt8) {
+    lo = INT8_MIN;
+    hi = INT8_MAX;
+  } else if (type == SchemaType::kInt16) {
+    lo = INT16_MIN;
+    hi = INT16_MAX;
+  } else if (type == SchemaType::kInt32) {
+    lo = INT32_MIN;
+    hi = INT32_MAX;
+  }
+  if (!v || *v < lo || *v > hi) {
+    return Status::DataError("Invalid JSON for " + UpperTypeName(type) + " field: " + node.text +
+                             " is not an integer in range");
+  }
+  switch (type) {
+    case SchemaType::kInt8:
+      return Value::Int8(static_cast<int8_t>(*v));
+    case SchemaType::kInt16:
+      return Value::Int16(static_cast<int16_t>(*v));
+    case SchemaType::kInt32:
+      return Value::Int32(static_cast<int32_t>(*v));
+    default:
+      return Value::Int64(*v);
+  }
+}
+
+template <typename T>
+std::optional<T> FloatingValue(const JsonNode& node) {
+  if (node.type == JsonNode::Type::kString) {
+    // Jackson writes non-finite numbers as these strings.
+    if (node.text == "NaN") return std::numeric_limits<T>::quiet_NaN();
+    if (node.text == "Infinity") return std::numeric_limits<T>::infinity();
+    if (node.text == "-Infinity") return -std::numeric_limits<T>::infinity();
+    return std::nullopt;
+  }
+  if (node.type != JsonNode::Type::kNumber) return std::nullopt;
+  T v{};
+  auto [ptr, ec] = std::from_chars(node.text.data(), node.text.data() + node.text.size(), v);
+  if (ec != std::errc() || ptr != node.text.data() + node.text.size()) return std::nullopt;
+  return v;
+}
+
+Result<DecimalValue> Rescale(const DecimalValue& d, int32_t scale) {
+  if (d.scale == scale) return d;
+  if (d.unscaled == "0") return DecimalValue{"0", scale};
+  if (scale > d.scale) {
+    int64_t extra = static_cast<int64_t>(scale) - d.scale;
+    if (extra > kMaxRescaleDigits) {
+      return Status::DataError("Decimal value " + d.ToString() + " cannot be rescaled to scale " +
+                               std::to_string(scale));
+    }
+    DecimalValue out = d;
+    out.unscaled.append(static_cast<size_t>(extra), '0');
+    out.scale = scale;
+    return out;
+  }
+  int64_t drop = static_cast<int64_t>(d.scale) - scale;
+  std::string u = d.unscaled;
+  bool negative = !u.empty() && u[0] == '-';
+  size_t digits = u.size() - (negative ? 1 : 0);
+  if (static_cast<int64_t>(digits) <= drop ||
+      u.find_first_not_of('0', u.size() - static_cast<size_t>(drop)) != std::string::npos) {
+    return Status::DataError("Decimal value " + d.ToString() +
+                             " has more fractional digits than the schema's scale " +
+                             std::to_string(scale));
+  }
+  u.resize(u.size() - static_cast<size_t>(drop));
+  return DecimalValue{u, scale};
+}
+
+bool IsBlank(std::string_view s) {
+  for (char c : s) {
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+JsonConverter::JsonConverter() : from_connect_schema_cache_(1000), to_connect_schema_cache_(1000) {}
+
+JsonConverter::~JsonConverter() = default;
+
+const ConfigDef& JsonConverter::ConfigDefinition() {
+  static const ConfigDef def = [] {
+    ConfigDef d;
+    d.Define(kSchemasEnableConfig, ConfigType::kBoolean, "true", Importance::kHigh,
+             "Include schemas within each of the serialized values and keys: every message is an "
+             "envelope {\"schema\": ..., \"payload\": ...}.");
+    d.Define(kSchemasCacheSizeConfig, ConfigType::kInt, "1000", Importance::kHigh,
+             "The maximum number of schemas that can be cached in this converter instance.",
+             validators::AtLeast(0));
+    d.Define(kDecimalFormatConfig, ConfigType::kString, "BASE64", Importance::kLow,
+             "How DECIMAL logical values are written: BASE64 (base64 of the two's complement "
+             "unscaled bytes) or NUMERIC (a JSON number).",
+             validators::OneOf({"BASE64", "NUMERIC"}), "[BASE64, NUMERIC]");
+    d.Define(kReplaceNullWithDefaultConfig, ConfigType::kBoolean, "true", Importance::kLow,
+             "Whether to replace fields that have a default value and that are null with the "
+             "default value. When false, null is written and read as null.");
+    return d;
+  }();
+  return def;
+}
+
+Status JsonConverter::Configure(const ConfigMap& configs, bool /*is_key*/) {
+  Result<ParsedConfig> parsed = ConfigDefinition().Parse(configs);
+  if (!parsed.ok()) return parsed.status();
+  schemas_enabled_ = parsed->GetBool(kSchemasEnableConfig);
+  replace_null_with_default_ = parsed->GetBool(kReplaceNullWithDefaultConfig);
+  std::string format = parsed->GetString(kDecimalFormatConfig);
+  for (char& c : format) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  decimal_format_ = format == "NUMERIC" ? DecimalFormat::kNumeric : DecimalFormat::kBase64;
+  auto cache_size = static_cast<size_t>(parsed->GetLong(kSchemasCacheSizeConfig));
+  from_connect_schema_cache_ = decltype(from_connect_schema_cache_)(cache_size);
+  to_connect_schema_cache_ = decltype(to_connect_schema_cache_)(cache_size);
+  return Status::Ok();
+}
+
+Result<std::string> JsonConverter::SchemaToJson(const SchemaPtr& schema) {
+  if (!schema) return std::string("null");
+  if (const auto* cached = from_connect_schema_cache_.Get(schema.get())) return cached->second;
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  WriteOptions opt{decimal_format_, replace_null_with_default_};
+  TRIBUTARY_RETURN_IF_ERROR(WriteSchema(w, *schema, opt));
+  std::string text(buffer.GetString(), buffer.GetSize());
+  from_connect_schema_cache_.Put(schema.get(), {schema, text});
+  return text;
+}
+
+Result<std::optional<std::string>> JsonConverter::FromConnectData(const std::string& /*topic*/,
+                                                                  const SchemaPtr& schema,
+                                                                  const Value& value) {
+  if (!schema && value.is_null()) return std::optional<std::string>();
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  WriteOptions opt{decimal_format_, replace_null_with_default_};
+  if (schemas_enabled_) {
+    TRIBUTARY_ASSIGN_OR_RETURN(std::string schema_json, SchemaToJson(schema));
+    w.StartObject();
+    w.Key(kSchemaField);
+    w.RawValue(schema_json.data(), schema_json.size(),
+               schema ? rapidjson::kObjectType : rapidjson::kNullType);
+    w.Key(kPayloadField);
+    TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, schema, value, opt));
+    w.EndObject();
+  } else {
+    TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, schema, value, opt));
+  }
+  return std::optional<std::string>(std::string(buffer.GetString(), buffer.GetSize()));
+}
+
+Result<SchemaAndValue> JsonConverter::ToConnectData(const std::string& /*topic*/,
+                                                    std::optional<std::string_view> bytes) {
+  if (!bytes) return SchemaAndValue{};
+  if (IsBlank(*bytes)) {
+    // Jackson reads no content as a missing node: no envelope, or a schemaless null.
+    if (schemas_enabled_) return Status::DataError(kEnvelopeError);
+    return SchemaAndValue{};
+  }
+  Result<JsonNode> parsed = ParseJson(*bytes);
+  if (!parsed.ok()) {
+    return Status::DataError(
+        "Converting byte[] to Kafka Connect data failed due to serialization error: " +
+        parsed.status().message());
+  }
+  const JsonNode& root = *parsed;
+  if (!schemas_enabled_) {
+    TRIBUTARY_ASSIGN_OR_RETURN(Value value, ToConnect(nullptr, &root));
+    return SchemaAndValue{nullptr, std::move(value)};
+  }
+  const JsonNode* schema_node = root.Get(kSchemaField);
+  const JsonNode* payload_node = root.Get(kPayloadField);
+  if (root.type != JsonNode::Type::kObject || root.keys.size() != 2 || schema_node == nullptr ||
+      payload_node == nullptr) {
+    return Status::DataError(kEnvelopeError);
+  }
+  TRIBUTARY_ASSIGN_OR_RETURN(SchemaPtr schema, AsConnectSchema(*schema_node, *bytes, 0));
+  TRIBUTARY_ASSIGN_OR_RETURN(Value value, ToConnect(schema, payload_node));
+  return SchemaAndValue{std::move(schema), std::move(value)};
+}
+
+Result<SchemaPtr> JsonConverter::AsConnectSchema(const JsonNode& node, std::string_view input,
+                                                 int depth) {
+  if (node.IsNull()) return SchemaPtr();
+  std::string cache_key;
+  if (depth == 0 && node.type == JsonNode::Type::kObject && node.raw_end <= input.size() &&
+      node.raw_begin < node.raw_end && input[node.raw_begin] == '{' &&
+      input[node.raw_end - 1] == '}') {
+    cache_key.assign(input.substr(node.raw_begin, node.raw_end - node.raw_begin));
+    if (const SchemaPtr* cached = to_connect_schema_cache_.Get(cache_key)) return *cached;
+  }
+
+  const JsonNode* type_node = node.Get("type");
+  if (type_node == nullptr || type_node->type != JsonNode::Type::kString) {
+    return Status::DataError("Schema must contain 'type' field");
+  }
+  std::optional<SchemaType> type = SchemaTypeFromName(type_node->text);
+  if (!type) return Status::DataError("Unknown schema type: " + type_node->text);
+
+  std::optional<SchemaBuilder> builder;
+  switch (*type) {
+    case SchemaType::kArray: {
+      const JsonNode* items = node.Get("items");
+      if (items == nullptr || items->IsNull()) {
+        return Status::DataError("Array schema did not specify the element type");
+      }
+      TRIBUTARY_ASSIGN_OR_RETURN(SchemaPtr element, AsConnectSchema(*items, input, depth + 1));
+      builder.emplace(SchemaBuilder::Array(std::move(element)));
+      break;
+    }
+    case SchemaType::kMap: {
+      const JsonNode* keys = node.Get("keys");
+      if (keys == nullptr) return Status::DataError("Map schema did not specify the key type");
+      const JsonNode* values = node.Get("values");
+      if (values == nullptr) return Status::DataError("Map schema did not specify the value type");
+      TRIBUTARY_ASSIGN_OR_RETURN(SchemaPtr key_schema, AsConnectSchema(*keys, input, depth + 1));
+      TRIBUTARY_ASSIGN_OR_RETURN(SchemaPtr value_schema,
+                                 AsConnectSchema(*values, input, depth + 1));
+      builder.emplace(SchemaBuilder::Map(std::move(key_schema), std::move(value_schema)));
+      break;
+    }
+    case SchemaType::kStruct: {
+      builder.emplace(SchemaBuilder::Struct());
+      const JsonNode* fields = node.Get("fields");
+      if (fields == nullptr || fields->type != JsonNode::Type::kArray) {
+        return Status::DataError("Struct schema's \"fields\" argument is not an array.");
+      }
+      for (const JsonNode& field : fields->elements) {
+        const JsonNode* field_name = field.Get("field");
+        if (field_name == nullptr || field_name->type != JsonNode::Type::kString) {
+          return Status::DataError("Struct schema's field name not specified properly");
+        }
+        TRIBUTARY_ASSIGN_OR_RETURN(SchemaPtr field_schema,
+                                   AsConnectSchema(field, input, depth + 1));
+        builder->AddField(field_name->text, std::move(field_schema));
+      }
+      break;
+    }
+    default:
+      builder.emplace(*type);
+      break;
+  }
+
+  const JsonNode* optional = node.Get("optional");
+  if (optional != nullptr && optional->type == JsonNode::Type::kBoolean && optional->boolean) {
+    builder->Optional();
+  }
+  const JsonNode* name = node.Get("name");
+  if (name != nullptr && name->type == JsonNode::Type::kString) builder->Name(name->text);
+  const JsonNode* version = node.Get("version");
+  if (version != nullptr && version->IsIntegral()) {
+    int32_t v = 0;
+    auto [ptr, ec] =
+        std::from_chars(version->text.data(), version->text.data() + version->text.size(), v);
+    if (ec == std::errc()) builder->Version(v);
+  }
+  const JsonNode* doc = node.Get("doc");
+  if (doc != nullptr && doc->type == JsonNode::Type::kString) builder->Doc(doc->text);
+  const JsonNode* params = node.Get("parameters");
+  if (params != nullptr && params->type == JsonNode::Type::kObject) {
+    for (size_t i = 0; i < params->keys.size(); ++i) {
+      if (params->elements[i].type != JsonNode::Type::kString) {
+        return Status::DataError("Schema parameters must have string values.");
+      }
+      builder->Parameter(params->keys[i], params->elements[i].text);
+    }
+  }
+  const JsonNode* default_node = node.Get("default");
+  if (default_node != nullptr) {
+    Result<SchemaPtr> bare = builder->Build();
+    if (!bare.ok()) return Status::DataError(bare.status().message());
+    TRIBUTARY_ASSIGN_OR_RETURN(Value default_value, ToConnect(*bare, default_node));
+    builder->DefaultValue(std::move(default_value));
+  }
+  Result<SchemaPtr> schema = builder->Build();
+  if (!schema.ok()) return Status::DataError(schema.status().message());
+  if (!cache_key.empty()) to_connect_schema_cache_.Put(std::move(cache_key), *schema);
+  return std::move(schema).value();
+}
+
+Result<Value> JsonConverter::ToConnect(const SchemaPtr& schema, const JsonNode* node) {
+  if (!schema) {
+    // Schemaless: infer from the JSON node.
+    if (node == nullptr) return Value();
+    switch (node->type) {
+      case JsonNode::Type::kNull:
+        return Value();
+      case JsonNode::Type::kBoolean:
+        return Value::Boolean(node->boolean);
+      case JsonNode::Type::kNumber: {
+        if (node->IsIntegral()) {
+          int64_t v = 0;
+          auto [ptr, ec] =
+              std::from_chars(node->text.data(), node->text.data() + node->text.size(), v);
+          if (ec == std::errc()) return Value::Int64(v);
+        }
+        std::optional<double> d = FloatingValue<double>(*node);
+        if (!d) return Status::DataError("JSON number " + node->text + " is out of range");
+        return Value::Float64(*d);
+      }
+      case JsonNode::Type::kString:
+        return Value::String(node->text);
+      case JsonNode::Type::kArray: {
+        Value::Array array;
+        array.reserve(node->elements.size());
+        for (const JsonNode& e : node->elements) {
+          TRIBUTARY_ASSIGN_OR_RETURN(Value v, ToConnect(nullptr, &e));
+          array.push_back(std::move(v));
+        }
+        return Value::ArrayValue(std::move(array));
+      }
+      case JsonNode::Type::kObject: {
+        Value::Map map;
+        map.reserve(node->elements.size());
+        for (size_t i = 0; i < node->elements.size(); ++i) {
+          TRIBUTARY_ASSIGN_OR_RETURN(Value v, ToConnect(nullptr, &node->elements[i]));
+          // Jackson keeps the last of duplicate keys; so do we, keeping keys unique.
+          auto it = std::find_if(map.begin(), map.end(), [&](const MapEntry& e) {
+            return e.key.as_string() == node->keys[i];
+          });
+          if (it != map.end()) {
+            it->value = std::move(v);
+          } else {
+            map.push_back(MapEntry{Value::String(node->keys[i]), std::move(v)});
+          }
+        }
+        return Value::MapValue(std::move(map));
+      }
+    }
+    return Status::Internal("unhandled JSON node type");
+  }
+
+  const SchemaType type = schema->type();
+  if (node == nullptr || node->IsNull()) {
+    if (schema->default_value() != nullptr && replace_null_with_default_) {
+      return *schema->default_value();
+    }
+    if (schema->optional()) return Value();
+    return Status::DataError("Invalid null value for required " + UpperTypeName(type) + " field");
+  }
+
+  if (schema->name()) {
+    if (schema->IsLogical(Decimal::kLogicalName)) {
+      TRIBUTARY_ASSIGN_OR_RETURN(int32_t scale, [&]() -> Result<int32_t> {
+        Result<int32_t> s = Decimal::ScaleOf(*schema);
+        if (!s.ok()) return Status::DataError(s.status().message());
+        return s;
+      }());
+      if (node->type == JsonNode::Type::kNumber) {
+        Result<DecimalValue> d = DecimalValue::Parse(node->text);
+        if (!d.ok()) return Status::DataError(d.status().message());
+        TRIBUTARY_ASSIGN_OR_RETURN(DecimalValue rescaled, Rescale(*d, scale));
+        return Value::DecimalValue(std::move(rescaled));
+      }
+      if (node->type == JsonNode::Type::kString) {
+        std::optional<std::string> raw = Base64Decode(node->text);
+        if (!raw || raw->empty()) return Status::DataError("Invalid bytes for Decimal field");
+        Bytes bytes(raw->begin(), raw->end());
+        return Value::DecimalValue(DecimalValue::FromUnscaledBytes(bytes, scale));
+      }
+      return Status::DataError(
+          "Invalid type for Decimal, underlying representation should be numeric or bytes but "
+          "was " +
+          Found(*node));
+    }
+    const char* logical = nullptr;
+    if (schema->IsLogical(Date::kLogicalName)) logical = "Date";
+    if (schema->IsLogical(Time::kLogicalName)) logical = "Time";
+    if (logical != nullptr) {
+      std::optional<int64_t> v =
+          node->IsIntegral() ? IntegralValue(*node) : std::optional<int64_t>();
+      if (!v || *v < INT32_MIN || *v > INT32_MAX) {
+        return Status::DataError(std::string("Invalid type for ") + logical +
+                                 ", underlying representation should be integer but was " +
+                                 Found(*node));
+      }
+      return Value::Int32(static_cast<int32_t>(*v));
+    }
+    if (schema->IsLogical(Timestamp::kLogicalName)) {
+      std::optional<int64_t> v =
+          node->IsIntegral() ? IntegralValue(*node) : std::optional<int64_t>();
+      if (!v) {
+        return Status::DataError(
+            "Invalid type for Timestamp, underlying representation should be integral but was " +
+            Found(*node));
+      }
+      return Value::Int64(*v);
+    }
+  }
+
+  switch (type) {
+    case SchemaType::kBoolean:
+      if (node->type != JsonNode::Type::kBoolean) {
+        return Status::DataError("Invalid JSON for BOOLEAN field: expected a boolean but found " +
+                                 Found(*node));
+      }
+      return Value::Boolean(node->boolean);
+    case SchemaType::kInt8:
+    case SchemaType::kInt16:
+    case SchemaType::kInt32:
+    case SchemaType::kInt64:
+      return IntegerValue(*node, type);
+    case SchemaType::kFloat32: {
+      std::optional<float> v = FloatingValue<float>(*node);
+      if (!v) {
+        return Status::DataError(
+            "Invalid JSON for FLOAT32 field: expected a number but found " +
+            (node->type == JsonNode::Type::kNumber ? node->text : Found(*node)));
+      }
+      return Value::Float32(*v);
+    }
+    case SchemaType::kFloat64: {
+      std::optional<double> v = FloatingValue<double>(*node);
+      if (!v) {
+        return Status::DataError(
+            "Invalid JSON for FLOAT64 field: expected a number but found " +
+            (node->type == JsonNode::Type::kNumber ? node->text : Found(*node)));
+      }
+      return Value::Float64(*v);
+    }
+    case SchemaType::kString:
+      if (node->type != JsonNode::Type::kString) {
+        return Status::DataError("Invalid JSON for STRING field: expected a string but found " +
+                                 Found(*node));
+      }
+      return Value::String(node->text);
+    case SchemaType::kBytes: {
+      std::optional<std::string> raw =
+          node->type == JsonNode::Type::kString ? Base64Decode(node->text) : std::nullopt;
+      if (!raw) return Status::DataError("Invalid bytes field");
+      return Value::BytesValue(Bytes(raw->begin(), raw->end()));
+    }
+    case SchemaType::kArray: {
+      if (node->type != JsonNode::Type::kArray) {
+        return Status::DataError("Arrays should be encoded as JSON arrays, but found " +
+                                 Found(*node));
+      }
+      Value::Array array;
+      array.reserve(node->elements.size());
+      for (const JsonNode& e : node->elements) {
+        TRIBUTARY_ASSIGN_OR_RETURN(Value v, ToConnect(schema->value_schema(), &e));
+        array.push_back(std::move(v));
+      }
+      return Value::ArrayValue(std::move(array));
+    }
+    case SchemaType::kMap: {
+      Value::Map map;
+      if (schema->key_schema()->type() == SchemaType::kString) {
+        if (node->type != JsonNode::Type::kObject) {
+          return Status::DataError(
+              "Maps with string fields should be encoded as JSON objects, but found " +
+              Found(*node));
+        }
+        map.reserve(node->elements.size());
+        for (size_t i = 0; i < node->elements.size(); ++i) {
+          JsonNode key_node;
+          key_node.type = JsonNode::Type::kString;
+          key_node.text = node->keys[i];
+          TRIBUTARY_ASSIGN_OR_RETURN(Value key, ToConnect(schema->key_schema(), &key_node));
+          TRIBUTARY_ASSIGN_OR_RETURN(Value v,
+                                     ToConnect(schema->value_schema(), &node->elements[i]));
+          map.push_back(MapEntry{std::move(key), std::move(v)});
+        }
+      } else {
+        if (node->type != JsonNode::Type::kArray) {
+          return Status::DataError(
+              "Maps with non-string fields should be encoded as JSON array of tuples, but found " +
+              Found(*node));
+        }
+        map.reserve(node->elements.size());
+        for (const JsonNode& entry : node->elements) {
+          if (entry.type != JsonNode::Type::kArray) {
+            return Status::DataError("Found invalid map entry instead of array tuple: " +
+                                     Found(entry));
+          }
+          if (entry.elements.size() != 2) {
+            return Status::DataError("Found invalid map entry, expected length 2 but found :" +
+                                     std::to_string(entry.elements.size()));
+          }
+          TRIBUTARY_ASSIGN_OR_RETURN(Value key,
+                                     ToConnect(schema->key_schema(), &entry.elements[0]));
+          TRIBUTARY_ASSIGN_OR_RETURN(Value v,
+                                     ToConnect(schema->value_schema(), &entry.elements[1]));
+          map.push_back(MapEntry{std::move(key), std::move(v)});
+        }
+      }
+      return Value::MapValue(std::move(map));
+    }
+    case SchemaType::kStruct: {
+      if (node->type != JsonNode::Type::kObject) {
+        return Status::DataError("Structs should be encoded as JSON objects, but found " +
+                                 Found(*node));
+      }
+      Struct result(schema);
+      for (const Field& field : schema->fields()) {
+        TRIBUTARY_ASSIGN_OR_RETURN(Value v, ToConnect(field.schema, node->Get(field.name)));
+        TRIBUTARY_RETURN_IF_ERROR(result.Put(field.name, std::move(v)));
+      }
+      return Value::StructValue(std::move(result));
+    }
+  }
+  return Status::Internal("unhandled schema type");
+}
+
+}  // namespace tributary::runtime

@@ -1,0 +1,537 @@
+// JsonConverter against golden files. Each file under golden/ holds '#' comment lines describing
+// the input (built in MakeCases below) and the converter config, then one line with the exact
+// bytes JsonConverter must write. Set TRIBUTARY_UPDATE_GOLDEN=1 to rewrite the files after an
+// intended change, and review the diff.
+#include "runtime/converters/json_converter.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+namespace tributary::runtime {
+namespace {
+
+struct GoldenCase {
+  std::string name;
+  std::string description;
+  ConfigMap config;
+  SchemaPtr schema;
+  Value value;
+  // The value read back, when it differs from `value` (schemaless reads infer their own types).
+  std::optional<Value> read_back;
+  // The schema read back, when it differs from `schema`.
+  std::optional<SchemaPtr> read_back_schema;
+};
+
+SchemaPtr AllPrimitivesSchema() {
+  return SchemaBuilder::Struct()
+      .Name("com.example.AllTypes")
+      .AddField("i8", schemas::Int8())
+      .AddField("i16", schemas::Int16())
+      .AddField("i32", schemas::Int32())
+      .AddField("i64", schemas::Int64())
+      .AddField("f32", schemas::Float32())
+      .AddField("f64", schemas::Float64())
+      .AddField("flag", schemas::Bool())
+      .AddField("text", schemas::String())
+      .AddField("blob", schemas::Bytes())
+      .AddField("maybe", schemas::OptionalString())
+      .BuildOrDie();
+}
+
+Value Str(const char* s) { return Value::String(s); }
+
+std::vector<GoldenCase> MakeCases() {
+  std::vector<GoldenCase> cases;
+
+  {
+    SchemaPtr schema = AllPrimitivesSchema();
+    Struct s(schema);
+    (void)s.Put("i8", Value::Int8(-8));
+    (void)s.Put("i16", Value::Int16(1600));
+    (void)s.Put("i32", Value::Int32(-320000));
+    (void)s.Put("i64", Value::Int64(6400000000000LL));
+    (void)s.Put("f32", Value::Float32(1.5f));
+    (void)s.Put("f64", Value::Float64(0.1));
+    (void)s.Put("flag", Value::Boolean(true));
+    (void)s.Put("text", Str("h\u00e9llo \"quoted\"\n"));
+    (void)s.Put("blob", Value::BytesValue({0x00, 0x01, 0xFE, 0xFF}));
+    cases.push_back({"all_primitives",
+                     "struct with every primitive type; optional field left null",
+                     {},
+                     schema,
+                     Value::StructValue(s)});
+  }
+  cases.push_back({"int32_top", "int32 schema, value 42", {}, schemas::Int32(), Value::Int32(42)});
+  cases.push_back({"float64_large",
+                   "float64 1e20 and Java's exponent notation",
+                   {},
+                   schemas::Float64(),
+                   Value::Float64(1e20)});
+  cases.push_back({"float64_nan",
+                   "float64 NaN is written as the string \"NaN\" (Jackson)",
+                   {},
+                   schemas::Float64(),
+                   Value::Float64(std::nan(""))});
+  cases.push_back({"bytes_top",
+                   "bytes schema, base64 payload",
+                   {},
+                   schemas::Bytes(),
+                   Value::BytesValue({'h', 'i', '!'})});
+  cases.push_back({"string_optional_null",
+                   "optional string schema with a null value",
+                   {},
+                   schemas::OptionalString(),
+                   Value()});
+  cases.push_back({"null_schema_envelope",
+                   "no schema but a value, schemas.enable=true",
+                   {},
+                   nullptr,
+                   Str("hi"),
+                   std::nullopt});
+  cases.push_back({"array_int32",
+                   "array of int32",
+                   {},
+                   SchemaBuilder::Array(schemas::Int32()).BuildOrDie(),
+                   Value::ArrayValue({Value::Int32(1), Value::Int32(2), Value::Int32(3)})});
+  cases.push_back({"map_string_keys",
+                   "map<string,int64> written as a JSON object",
+                   {},
+                   SchemaBuilder::Map(schemas::String(), schemas::Int64()).BuildOrDie(),
+                   Value::MapValue({{Str("a"), Value::Int64(1)}, {Str("b"), Value::Int64(2)}})});
+  cases.push_back({"map_int_keys",
+                   "map<int32,string> written as an array of [key, value] pairs",
+                   {},
+                   SchemaBuilder::Map(schemas::Int32(), schemas::OptionalString()).BuildOrDie(),
+                   Value::MapValue({{Value::Int32(1), Str("one")}, {Value::Int32(2), Value()}})});
+  {
+    SchemaPtr address = SchemaBuilder::Struct()
+                            .Name("com.example.Address")
+                            .Version(2)
+                            .Doc("where")
+                            .Parameter("p1", "v1")
+                            .Parameter("p2", "v2")
+                            .AddField("street", schemas::String())
+                            .AddField("zip", SchemaBuilder::Int32().Optional().BuildOrDie())
+                            .BuildOrDie();
+    SchemaPtr person =
+        SchemaBuilder::Struct()
+            .Name("com.example.Person")
+            .AddField("name", SchemaBuilder::String().Doc("full name").BuildOrDie())
+            .AddField("age",
+                      SchemaBuilder::Int32().Optional().DefaultValue(Value::Int32(18)).BuildOrDie())
+            .AddField("address", address)
+            .AddField("tags", SchemaBuilder::Array(schemas::String()).Optional().BuildOrDie())
+            .BuildOrDie();
+    Struct a(address);
+    (void)a.Put("street", Str("Main St"));
+    (void)a.Put("zip", Value::Int32(12345));
+    Struct p(person);
+    (void)p.Put("name", Str("Ann"));
+    (void)p.Put("address", Value::StructValue(a));
+    (void)p.Put("tags", Value::ArrayValue({Str("x")}));
+    Struct expected = p;
+    (void)expected.Put("age", Value::Int32(18));
+    cases.push_back({"nested_struct",
+                     "nested struct; doc, name, version, parameters; null age replaced by its "
+                     "default 18",
+                     {},
+                     person,
+                     Value::StructValue(p),
+                     Value::StructValue(expected)});
+    cases.push_back({"nested_struct_keep_null",
+                     "same with replace.null.with.default=false: null age stays null",
+                     {{"replace.null.with.default", "false"}},
+                     person,
+                     Value::StructValue(p)});
+  }
+  cases.push_back({"default_top",
+                   "required int32 with default 7 and a null value",
+                   {},
+                   SchemaBuilder::Int32().DefaultValue(Value::Int32(7)).BuildOrDie(),
+                   Value(),
+                   Value::Int32(7)});
+  {
+    SchemaPtr decimal = Decimal::Builder(2).BuildOrDie();
+    cases.push_back({"decimal_base64",
+                     "Decimal(scale 2) 1.56 as base64 of unscaled 156",
+                     {},
+                     decimal,
+                     Value::DecimalValue({"156", 2})});
+    cases.push_back({"decimal_base64_negative",
+                     "Decimal(scale 2) -1.28 as base64",
+                     {},
+                     decimal,
+                     Value::DecimalValue({"-128", 2})});
+    cases.push_back({"decimal_numeric",
+                     "Decimal(scale 2) 1.56 with decimal.format=NUMERIC",
+                     {{"decimal.format", "NUMERIC"}},
+                     decimal,
+                     Value::DecimalValue({"156", 2})});
+    SchemaPtr big = Decimal::Builder(10).BuildOrDie();
+    cases.push_back({"decimal_numeric_big",
+                     "Decimal(scale 10) beyond double precision, NUMERIC",
+                     {{"decimal.format", "numeric"}},
+                     big,
+                     Value::DecimalValue({"-123456789012345678901234567890", 10})});
+    cases.push_back(
+        {"decimal_default",
+         "optional Decimal with a default, BASE64",
+         {},
+         Decimal::Builder(1).Optional().DefaultValue(Value::DecimalValue({"5", 1})).BuildOrDie(),
+         Value::DecimalValue({"-15", 1})});
+  }
+  {
+    SchemaPtr schema = SchemaBuilder::Struct()
+                           .AddField("d", Date::Builder().BuildOrDie())
+                           .AddField("t", Time::Builder().BuildOrDie())
+                           .AddField("ts", Timestamp::Builder().BuildOrDie())
+                           .BuildOrDie();
+    Struct s(schema);
+    (void)s.Put("d", Value::Int32(19723));
+    (void)s.Put("t", Value::Int32(45296789));
+    (void)s.Put("ts", Value::Int64(1704067200123LL));
+    cases.push_back({"date_time_timestamp",
+                     "Date, Time and Timestamp logical types",
+                     {},
+                     schema,
+                     Value::StructValue(s)});
+  }
+  // Schemaless.
+  cases.push_back(
+      {"schemaless_map",
+       "schemas.enable=false, no schema, nested map/array/number values",
+       {{"schemas.enable", "false"}},
+       nullptr,
+       Value::MapValue(
+           {{Str("n"), Value::Int64(1)},
+            {Str("list"), Value::ArrayValue({Value::Float64(2.5), Value::Boolean(false), Value()})},
+            {Str("s"), Str("x")}})});
+  cases.push_back({"schemaless_with_schema",
+                   "schemas.enable=false with a schema: the payload alone, encoded with the schema",
+                   {{"schemas.enable", "false"}},
+                   SchemaBuilder::Map(schemas::Int32(), schemas::Bytes()).BuildOrDie(),
+                   Value::MapValue({{Value::Int32(5), Value::BytesValue({1, 2})}}),
+                   Value::ArrayValue({Value::ArrayValue({Value::Int64(5), Str("AQI=")})}),
+                   SchemaPtr()});
+  cases.push_back({"schemaless_int_widths",
+                   "schemaless int32 reads back as int64",
+                   {{"schemas.enable", "false"}},
+                   nullptr,
+                   Value::Int32(-3),
+                   Value::Int64(-3)});
+  return cases;
+}
+
+std::string GoldenPath(const std::string& name) {
+  return std::string(TRIBUTARY_SOURCE_DIR) + "/runtime/converters/tests/golden/" + name + ".json";
+}
+
+// Returns the expected bytes (last line) of a golden file.
+std::optional<std::string> ReadGolden(const std::string& name) {
+  std::ifstream in(GoldenPath(name), std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string line;
+  std::optional<std::string> expected;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] == '#') continue;
+    expected = line;
+  }
+  return expected;
+}
+
+void WriteGolden(const GoldenCase& c, const std::string& bytes) {
+  std::ofstream out(GoldenPath(c.name), std::ios::binary | std::ios::trunc);
+  out << "# " << c.description << "\n";
+  out << "# config:";
+  if (c.config.empty()) out << " (defaults)";
+  for (const auto& [k, v] : c.config) out << " " << k << "=" << v;
+  out << "\n" << bytes << "\n";
+}
+
+class JsonConverterGoldenTest : public ::testing::TestWithParam<GoldenCase> {};
+
+TEST_P(JsonConverterGoldenTest, WritesGoldenBytesAndReadsThemBack) {
+  const GoldenCase& c = GetParam();
+  JsonConverter converter;
+  ASSERT_TRUE(converter.Configure(c.config, false).ok());
+  auto written = converter.FromConnectData("t", c.schema, c.value);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  ASSERT_TRUE(written->has_value());
+  const std::string& bytes = **written;
+  if (std::getenv("TRIBUTARY_UPDATE_GOLDEN") != nullptr) WriteGolden(c, bytes);
+  std::optional<std::string> expected = ReadGolden(c.name);
+  ASSERT_TRUE(expected.has_value()) << "missing golden file " << GoldenPath(c.name);
+  EXPECT_EQ(bytes, *expected);
+
+  auto read = converter.ToConnectData("t", bytes);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  SchemaPtr want_schema = c.read_back_schema            ? *c.read_back_schema
+                          : converter.schemas_enabled() ? c.schema
+                                                        : nullptr;
+  EXPECT_TRUE(SchemaEquals(read->schema, want_schema));
+  const Value& want = c.read_back ? *c.read_back : c.value;
+  if (c.name == "float64_nan") {
+    EXPECT_TRUE(std::isnan(read->value.as_float64()));
+  } else {
+    EXPECT_EQ(read->value, want) << read->value.DebugString() << " vs " << want.DebugString();
+  }
+  // Writing what was read gives the same bytes again (when the value read is the one written).
+  if (!c.read_back && converter.schemas_enabled()) {
+    auto again = converter.FromConnectData("t", read->schema, read->value);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(**again, bytes);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, JsonConverterGoldenTest, ::testing::ValuesIn(MakeCases()),
+                         [](const auto& info) { return info.param.name; });
+
+// ---- Behaviour and errors
+
+Result<SchemaAndValue> Read(std::string_view json, ConfigMap config = {}) {
+  JsonConverter converter;
+  EXPECT_TRUE(converter.Configure(config, false).ok());
+  return converter.ToConnectData("t", json);
+}
+
+std::string ReadError(std::string_view json, ConfigMap config = {}) {
+  auto r = Read(json, std::move(config));
+  EXPECT_FALSE(r.ok()) << json;
+  if (r.ok()) return "";
+  EXPECT_EQ(r.status().code(), StatusCode::kDataError);
+  return r.status().message();
+}
+
+TEST(JsonConverterTest, MatchesJavaBytesForKnownCases) {
+  // Byte strings taken from the behaviour of Connect's JsonConverter.
+  JsonConverter converter;
+  auto decimal = converter.FromConnectData("t", Decimal::Builder(2).BuildOrDie(),
+                                           Value::DecimalValue({"156", 2}));
+  ASSERT_TRUE(decimal.ok());
+  EXPECT_EQ(**decimal,
+            "{\"schema\":{\"type\":\"bytes\",\"optional\":false,\"name\":\"org.apache.kafka."
+            "connect.data.Decimal\",\"version\":1,\"parameters\":{\"scale\":\"2\"}},\"payload\":"
+            "\"AJw=\"}");
+  auto date = converter.FromConnectData("t", Date::Builder().BuildOrDie(), Value::Int32(10000));
+  EXPECT_EQ(**date,
+            "{\"schema\":{\"type\":\"int32\",\"optional\":false,\"name\":\"org.apache.kafka."
+            "connect.data.Date\",\"version\":1},\"payload\":10000}");
+}
+
+TEST(JsonConverterTest, TombstonesAndNulls) {
+  JsonConverter converter;
+  auto tombstone = converter.FromConnectData("t", nullptr, Value());
+  ASSERT_TRUE(tombstone.ok());
+  EXPECT_FALSE(tombstone->has_value());
+  auto null_read = converter.ToConnectData("t", std::nullopt);
+  ASSERT_TRUE(null_read.ok());
+  EXPECT_EQ(null_read->schema, nullptr);
+  EXPECT_TRUE(null_read->value.is_null());
+
+  auto required_null = converter.FromConnectData("t", schemas::Int32(), Value());
+  ASSERT_FALSE(required_null.ok());
+  EXPECT_EQ(required_null.status().message(),
+            "Conversion error: null value for field that is required and has no default value");
+
+  JsonConverter plain;
+  ASSERT_TRUE(plain.Configure({{"schemas.enable", "false"}}, false).ok());
+  auto optional_null = plain.FromConnectData("t", schemas::OptionalInt32(), Value());
+  ASSERT_TRUE(optional_null.ok());
+  EXPECT_EQ(**optional_null, "null");
+  auto read_null = plain.ToConnectData("t", "null");
+  ASSERT_TRUE(read_null.ok());
+  EXPECT_TRUE(read_null->value.is_null());
+  auto read_empty = plain.ToConnectData("t", "");
+  ASSERT_TRUE(read_empty.ok());
+  EXPECT_TRUE(read_empty->value.is_null());
+}
+
+TEST(JsonConverterTest, RejectsWrongEnvelope) {
+  const std::string expected = JsonConverter::kEnvelopeError;
+  EXPECT_EQ(ReadError("{\"schema\":null,\"payload\":1,\"extra\":2}"), expected);
+  EXPECT_EQ(ReadError("{\"payload\":1}"), expected);
+  EXPECT_EQ(ReadError("{\"a\":1,\"b\":2}"), expected);
+  EXPECT_EQ(ReadError("[1,2]"), expected);
+  EXPECT_EQ(ReadError("42"), expected);
+  EXPECT_EQ(ReadError(""), expected);
+  // The same input is fine without schemas.
+  auto plain = Read("{\"a\":1,\"b\":2}", {{"schemas.enable", "false"}});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(*plain->value.Find("b"), Value::Int64(2));
+}
+
+TEST(JsonConverterTest, RejectsMalformedJson) {
+  std::string msg = ReadError("{\"schema\":null,\"payload\":");
+  EXPECT_EQ(
+      msg.rfind("Converting byte[] to Kafka Connect data failed due to serialization error: ", 0),
+      0u)
+      << msg;
+  EXPECT_NE(ReadError("{} trailing", {{"schemas.enable", "false"}}).find("serialization error"),
+            std::string::npos);
+  EXPECT_NE(ReadError("\"\xff\"", {{"schemas.enable", "false"}}).find("serialization error"),
+            std::string::npos);
+  std::string deep(2000, '[');
+  EXPECT_NE(ReadError(deep, {{"schemas.enable", "false"}}).find("nesting depth"),
+            std::string::npos);
+}
+
+TEST(JsonConverterTest, RejectsBadSchemas) {
+  EXPECT_EQ(ReadError("{\"schema\":{\"optional\":true},\"payload\":1}"),
+            "Schema must contain 'type' field");
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"int128\"},\"payload\":1}"),
+            "Unknown schema type: int128");
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"array\"},\"payload\":[]}"),
+            "Array schema did not specify the element type");
+  EXPECT_EQ(
+      ReadError("{\"schema\":{\"type\":\"map\",\"values\":{\"type\":\"int8\"}},\"payload\":{}}"),
+      "Map schema did not specify the key type");
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"struct\",\"fields\":{}},\"payload\":{}}"),
+            "Struct schema's \"fields\" argument is not an array.");
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int8\"}]},"
+                      "\"payload\":{}}"),
+            "Struct schema's field name not specified properly");
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"int8\",\"parameters\":{\"a\":1}},\"payload\":1}"),
+            "Schema parameters must have string values.");
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int8\",\"field\":"
+                      "\"a\"},{\"type\":\"int8\",\"field\":\"a\"}]},\"payload\":{}}"),
+            "Cannot create field because of field name duplication a");
+}
+
+TEST(JsonConverterTest, RejectsPayloadTypeMismatch) {
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"int32\",\"optional\":false},\"payload\":null}"),
+            "Invalid null value for required INT32 field");
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"int32\"},\"payload\":\"7\"}"),
+            "Invalid JSON for INT32 field: expected a number but found STRING");
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"int8\"},\"payload\":300}"),
+            "Invalid JSON for INT8 field: 300 is not an integer in range");
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"int64\"},\"payload\":1.5}"),
+            "Invalid JSON for INT64 field: 1.5 is not an integer in range");
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"string\"},\"payload\":1}"),
+            "Invalid JSON for STRING field: expected a string but found NUMBER");
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"boolean\"},\"payload\":1}"),
+            "Invalid JSON for BOOLEAN field: expected a boolean but found NUMBER");
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"bytes\"},\"payload\":\"!!\"}"),
+            "Invalid bytes field");
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"struct\",\"fields\":[]},\"payload\":[]}"),
+            "Structs should be encoded as JSON objects, but found ARRAY");
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"map\",\"keys\":{\"type\":\"string\"},\"values\":{"
+                      "\"type\":\"int8\"}},\"payload\":[]}"),
+            "Maps with string fields should be encoded as JSON objects, but found ARRAY");
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"map\",\"keys\":{\"type\":\"int8\"},\"values\":{"
+                      "\"type\":\"int8\"}},\"payload\":{}}"),
+            "Maps with non-string fields should be encoded as JSON array of tuples, but found "
+            "OBJECT");
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"map\",\"keys\":{\"type\":\"int8\"},\"values\":{"
+                      "\"type\":\"int8\"}},\"payload\":[[1]]}"),
+            "Found invalid map entry, expected length 2 but found :1");
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"int32\",\"name\":\"org.apache.kafka.connect.data."
+                      "Date\"},\"payload\":\"2024-01-01\"}"),
+            "Invalid type for Date, underlying representation should be integer but was STRING");
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"bytes\",\"name\":\"org.apache.kafka.connect.data."
+                      "Decimal\",\"parameters\":{\"scale\":\"2\"}},\"payload\":true}"),
+            "Invalid type for Decimal, underlying representation should be numeric or bytes but "
+            "was BOOLEAN");
+  EXPECT_EQ(ReadError("{\"schema\":{\"type\":\"bytes\",\"name\":\"org.apache.kafka.connect.data."
+                      "Decimal\"},\"payload\":\"AA==\"}"),
+            "Invalid Decimal schema: scale parameter not found.");
+}
+
+TEST(JsonConverterTest, WriteTypeMismatchIsDataError) {
+  JsonConverter converter;
+  auto r = converter.FromConnectData("t", schemas::Int32(), Str("x"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kDataError);
+  EXPECT_EQ(r.status().message(), "Invalid type for INT32: string");
+  SchemaPtr a = SchemaBuilder::Struct().AddField("a", schemas::Int32()).BuildOrDie();
+  SchemaPtr b = SchemaBuilder::Struct().AddField("b", schemas::Int32()).BuildOrDie();
+  auto mismatch = converter.FromConnectData("t", a, Value::StructValue(Struct(b)));
+  EXPECT_EQ(mismatch.status().message(), "Mismatching schema.");
+  auto scale = converter.FromConnectData("t", Decimal::Builder(2).BuildOrDie(),
+                                         Value::DecimalValue({"1", 3}));
+  EXPECT_EQ(scale.status().message(),
+            "BigDecimal has mismatching scale value for given Decimal schema");
+}
+
+TEST(JsonConverterTest, ReadsDecimalsInEitherFormat) {
+  const std::string schema =
+      "{\"type\":\"bytes\",\"name\":\"org.apache.kafka.connect.data.Decimal\",\"parameters\":{"
+      "\"scale\":\"3\"}}";
+  auto numeric = Read("{\"schema\":" + schema + ",\"payload\":-12.5}");
+  ASSERT_TRUE(numeric.ok()) << numeric.status().ToString();
+  EXPECT_EQ(numeric->value.as_decimal(), (DecimalValue{"-12500", 3}));
+  auto exponent = Read("{\"schema\":" + schema + ",\"payload\":1.5E-2}");
+  ASSERT_TRUE(exponent.ok());
+  EXPECT_EQ(exponent->value.as_decimal(), (DecimalValue{"15", 3}));
+  auto base64 = Read("{\"schema\":" + schema + ",\"payload\":\"/w==\"}");
+  ASSERT_TRUE(base64.ok());
+  EXPECT_EQ(base64->value.as_decimal(), (DecimalValue{"-1", 3}));
+  std::string too_precise = ReadError("{\"schema\":" + schema + ",\"payload\":0.0001}");
+  EXPECT_NE(too_precise.find("more fractional digits"), std::string::npos) << too_precise;
+}
+
+TEST(JsonConverterTest, SchemalessInference) {
+  auto r = Read(
+      "{\"i\":1,\"big\":123456789012345678901,\"f\":2.5,\"s\":\"x\",\"b\":true,"
+      "\"n\":null,\"a\":[1],\"o\":{\"k\":\"v\"},\"i\":2}",
+      {{"schemas.enable", "false"}});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->schema, nullptr);
+  const Value& v = r->value;
+  EXPECT_EQ(*v.Find("i"), Value::Int64(2));  // the last duplicate wins, as in Jackson
+  EXPECT_EQ(v.Find("big")->kind(), ValueKind::kFloat64);
+  EXPECT_EQ(*v.Find("f"), Value::Float64(2.5));
+  EXPECT_EQ(*v.Find("b"), Value::Boolean(true));
+  EXPECT_TRUE(v.Find("n")->is_null());
+  EXPECT_EQ(*v.Find("a"), Value::ArrayValue({Value::Int64(1)}));
+  EXPECT_EQ(*v.Find("o")->Find("k"), Str("v"));
+  EXPECT_EQ(v.as_map().size(), 8u);
+}
+
+TEST(JsonConverterTest, SchemaCacheReturnsSameSchemaObject) {
+  JsonConverter converter;
+  const std::string json =
+      "{\"schema\":{\"type\":\"string\",\"optional\":false},\"payload\":\"a\"}";
+  auto first = converter.ToConnectData("t", json);
+  auto second = converter.ToConnectData("t", json);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->schema.get(), second->schema.get());
+
+  JsonConverter uncached;
+  ASSERT_TRUE(uncached.Configure({{"schemas.cache.size", "0"}}, false).ok());
+  auto a = uncached.ToConnectData("t", json);
+  auto b = uncached.ToConnectData("t", json);
+  EXPECT_NE(a->schema.get(), b->schema.get());
+  EXPECT_TRUE(SchemaEquals(a->schema, b->schema));
+}
+
+TEST(JsonConverterTest, ConfigValidation) {
+  JsonConverter converter;
+  Status bad = converter.Configure({{"decimal.format", "HEX"}}, false);
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidConfig);
+  EXPECT_NE(bad.message().find("decimal.format"), std::string::npos);
+  EXPECT_EQ(converter.Configure({{"schemas.enable", "maybe"}}, false).code(),
+            StatusCode::kInvalidConfig);
+  ASSERT_TRUE(converter.Configure({{"decimal.format", "numeric"}}, true).ok());
+  EXPECT_EQ(converter.decimal_format(), JsonConverter::DecimalFormat::kNumeric);
+  EXPECT_NE(converter.Definition().Find("schemas.cache.size"), nullptr);
+}
+
+TEST(LruCacheTest, EvictsLeastRecentlyUsed) {
+  LruCache<int, int> cache(2);
+  cache.Put(1, 10);
+  cache.Put(2, 20);
+  ASSERT_NE(cache.Get(1), nullptr);  // 1 is now the most recent
+  cache.Put(3, 30);
+  EXPECT_EQ(cache.Get(2), nullptr);
+  EXPECT_EQ(*cache.Get(1), 10);
+  EXPECT_EQ(*cache.Get(3), 30);
+  EXPECT_EQ(cache.size(), 2u);
+}
+
+}  // namespace
+}  // namespace tributary::runtime

@@ -1,0 +1,229 @@
+// WorkerSourceTask and WorkerSinkTask against the embedded broker, with test doubles of the
+// connector task interfaces.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "runtime/converters/json_converter.h"
+#include "runtime/converters/simple_header_converter.h"
+#include "runtime/converters/string_converter.h"
+#include "runtime/kafka/embedded_broker.h"
+#include "runtime/worker/worker_sink_task.h"
+#include "runtime/worker/worker_source_task.h"
+
+namespace tributary::runtime {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+bool WaitUntil(const std::function<bool()>& condition, milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return true;
+}
+
+struct RecordingListener : TaskStatusListener {
+  void OnTaskState(const ConnectorTaskId&, State s, const std::string& t) override {
+    std::lock_guard lock(mutex);
+    state = s;
+    trace = t;
+  }
+  State Current() {
+    std::lock_guard lock(mutex);
+    return state;
+  }
+  std::mutex mutex;
+  State state = State::kUnassigned;
+  std::string trace;
+};
+
+// Emits `total` records numbered 0.., one source partition, offset {"n": i + 1}.
+class CountingSourceTask : public SourceTask {
+ public:
+  explicit CountingSourceTask(int total, std::atomic<int>* committed_records)
+      : total_(total), committed_records_(committed_records) {}
+  std::string Version() const override { return "test"; }
+  Status Start(const ConfigMap&) override { return Status::Ok(); }
+  Result<std::vector<SourceRecord>> Poll() override {
+    std::vector<SourceRecord> records;
+    while (next_ < total_ && records.size() < 100) {
+      SourceRecord r;
+      r.topic = "numbers";
+      r.value_schema = schemas::String();
+      r.value = Value::String(std::to_string(next_));
+      r.source_partition = {{"p", Value::String("only")}};
+      r.source_offset = {{"n", Value::Int64(next_ + 1)}};
+      records.push_back(std::move(r));
+      ++next_;
+    }
+    if (records.empty()) std::this_thread::sleep_for(milliseconds(5));
+    return records;
+  }
+  void CommitRecord(const SourceRecord&, const RecordMetadata* metadata) override {
+    if (metadata != nullptr) ++*committed_records_;
+  }
+  void Stop() override {}
+
+ private:
+  int total_;
+  int next_ = 0;
+  std::atomic<int>* committed_records_;
+};
+
+class WorkerTaskTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto broker = EmbeddedBroker::Start();
+    ASSERT_TRUE(broker.ok());
+    broker_ = std::move(*broker);
+    ASSERT_TRUE(broker_->CreateTopic("numbers", 1).ok());
+    auto json = std::make_unique<JsonConverter>();
+    ASSERT_TRUE(json->Configure({{"schemas.enable", "false"}}, false).ok());
+    serializer_ = std::make_unique<OffsetSerializer>(std::move(json));
+  }
+
+  std::unique_ptr<Converter> NewStringConverter(bool is_key) {
+    auto c = std::make_unique<StringConverter>();
+    EXPECT_TRUE(c->Configure({}, is_key).ok());
+    return c;
+  }
+
+  std::unique_ptr<WorkerSourceTask> NewSourceTask(int total, std::atomic<int>* acked) {
+    SourceTaskOptions o;
+    o.id = {"counting", 0};
+    o.task = std::make_unique<CountingSourceTask>(total, acked);
+    o.key_converter = NewStringConverter(true);
+    o.value_converter = NewStringConverter(false);
+    o.header_converter = std::make_unique<SimpleHeaderConverter>();
+    o.producer_properties = {{"bootstrap.servers", broker_->bootstrap_servers()}};
+    o.offset_store = &store_;
+    o.offset_serializer = serializer_.get();
+    o.offset_flush_interval = milliseconds(50);
+    o.listener = &listener_;
+    return std::make_unique<WorkerSourceTask>(std::move(o));
+  }
+
+  int64_t CommittedN() {
+    auto offset = OffsetStorageReaderImpl("counting", store_, *serializer_)
+                      .Offset({{"p", Value::String("only")}});
+    if (!offset) return -1;
+    return offset->at("n").AsInteger().value_or(-1);
+  }
+
+  std::unique_ptr<EmbeddedBroker> broker_;
+  MemoryOffsetBackingStore store_;
+  std::unique_ptr<OffsetSerializer> serializer_;
+  RecordingListener listener_;
+};
+
+TEST_F(WorkerTaskTest, SourceCommitsOffsetsOnlyAfterProducerAck) {
+  // With the broker down nothing can be acknowledged, so no offset may be stored.
+  ASSERT_TRUE(broker_->BrokerDown(1).ok());
+  std::atomic<int> acked{0};
+  auto task = NewSourceTask(500, &acked);
+  task->Start();
+  ASSERT_TRUE(WaitUntil([&] { return listener_.Current() == State::kRunning; }, seconds(10)));
+  auto until = std::chrono::steady_clock::now() + milliseconds(1500);
+  while (std::chrono::steady_clock::now() < until) {
+    ASSERT_EQ(CommittedN(), -1) << "offset committed without an acknowledgement";
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_EQ(acked.load(), 0);
+  ASSERT_TRUE(broker_->BrokerUp(1).ok());
+  ASSERT_TRUE(WaitUntil([&] { return CommittedN() == 500; }, seconds(30))) << CommittedN();
+  EXPECT_EQ(acked.load(), 500);
+  task->Stop();
+  EXPECT_TRUE(task->AwaitStop(seconds(10)));
+}
+
+TEST_F(WorkerTaskTest, SourceStopCommitsEverythingAcknowledged) {
+  std::atomic<int> acked{0};
+  auto task = NewSourceTask(300, &acked);
+  task->Start();
+  ASSERT_TRUE(WaitUntil([&] { return acked.load() == 300; }, seconds(30)));
+  task->Stop();
+  ASSERT_TRUE(task->AwaitStop(seconds(10)));
+  EXPECT_EQ(CommittedN(), 300);
+}
+
+// Records what it is given; PreCommit reports only the offsets below `durable_limit` as safe.
+class HoldingSinkTask : public SinkTask {
+ public:
+  std::string Version() const override { return "test"; }
+  Status Start(const ConfigMap&) override { return Status::Ok(); }
+  Status Put(std::vector<SinkRecord>& records) override {
+    std::lock_guard lock(mutex);
+    for (auto& r : records) values.push_back(r.value.as_string());
+    return Status::Ok();
+  }
+  Result<TopicPartitionOffsets> PreCommit(const TopicPartitionOffsets& offsets) override {
+    TopicPartitionOffsets safe;
+    for (const auto& [tp, offset] : offsets) safe[tp] = std::min<int64_t>(offset, durable_limit);
+    return safe;
+  }
+  void Stop() override {}
+
+  std::mutex mutex;
+  std::vector<std::string> values;
+  std::atomic<int64_t> durable_limit{0};
+};
+
+int64_t CommittedOffset(const std::string& bootstrap, const std::string& group) {
+  auto consumer =
+      CreateKafkaHandle(RD_KAFKA_CONSUMER, {{"bootstrap.servers", bootstrap}, {"group.id", group}});
+  EXPECT_TRUE(consumer.ok());
+  TopicPartitionList list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), "numbers", 0);
+  EXPECT_EQ(rd_kafka_committed(consumer->get(), list.get(), 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  int64_t offset = list->elems[0].offset;
+  rd_kafka_consumer_close(consumer->get());
+  return offset;
+}
+
+TEST_F(WorkerTaskTest, SinkCommitsOnlyWhatPreCommitReportsDurable) {
+  std::atomic<int> acked{0};
+  auto source = NewSourceTask(200, &acked);
+  source->Start();
+  ASSERT_TRUE(WaitUntil([&] { return acked.load() == 200; }, seconds(30)));
+  source->Stop();
+  ASSERT_TRUE(source->AwaitStop(seconds(10)));
+
+  auto sink_task = std::make_unique<HoldingSinkTask>();
+  HoldingSinkTask* sink = sink_task.get();
+  sink->durable_limit = 120;
+  SinkTaskOptions o;
+  o.id = {"holding", 0};
+  o.task = std::move(sink_task);
+  o.key_converter = NewStringConverter(true);
+  o.value_converter = NewStringConverter(false);
+  o.header_converter = std::make_unique<SimpleHeaderConverter>();
+  o.consumer_properties = {{"bootstrap.servers", broker_->bootstrap_servers()}};
+  o.topics = {"numbers"};
+  o.offset_flush_interval = milliseconds(50);
+  RecordingListener sink_listener;
+  o.listener = &sink_listener;
+  auto task = std::make_unique<WorkerSinkTask>(std::move(o));
+  task->Start();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        std::lock_guard lock(sink->mutex);
+        return sink->values.size() == 200;
+      },
+      seconds(30)));
+  {
+    std::lock_guard lock(sink->mutex);
+    for (int i = 0; i < 200; ++i) ASSERT_EQ(sink->values[i], std::to_string(i));
+  }
+  task->Stop();
+  ASSERT_TRUE(task->AwaitStop(seconds(15)));
+  EXPECT_EQ(CommittedOffset(broker_->bootstrap_servers(), "connect-holding"), 120);
+}
+
+}  // namespace
+}  // namespace tributary::runtime

@@ -1,0 +1,393 @@
+#include "runtime/worker/worker_sink_task.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace tributary::runtime {
+
+namespace {
+
+constexpr auto kConsumerPoll = std::chrono::milliseconds(100);
+constexpr auto kDefaultRedeliveryBackoff = std::chrono::milliseconds(300);
+
+std::string Describe(const TopicPartition& tp) {
+  return tp.topic + "-" + std::to_string(tp.partition);
+}
+
+std::vector<TopicPartition> ToVector(const rd_kafka_topic_partition_list_t* list) {
+  std::vector<TopicPartition> result;
+  for (int i = 0; i < list->cnt; ++i)
+    result.push_back({list->elems[i].topic, list->elems[i].partition});
+  return result;
+}
+
+TopicPartitionList ToList(const std::vector<TopicPartition>& partitions) {
+  TopicPartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  for (const auto& tp : partitions)
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition);
+  return list;
+}
+
+}  // namespace
+
+// The task's view of the worker. Requests are recorded and applied by the task loop between
+// callbacks, on the task thread.
+class WorkerSinkTask::Context : public SinkTaskContext {
+ public:
+  explicit Context(WorkerSinkTask& owner) : owner_(owner) {}
+  const ConfigMap& configs() const override { return owner_.options_.task_config; }
+  void Offset(const TopicPartition& partition, int64_t offset) override {
+    rewinds[partition] = offset;
+  }
+  void Timeout(int64_t timeout_ms) override { timeout = std::chrono::milliseconds(timeout_ms); }
+  std::vector<TopicPartition> Assignment() const override {
+    return {owner_.assignment_.begin(), owner_.assignment_.end()};
+  }
+  void Pause(const std::vector<TopicPartition>& partitions) override {
+    for (const auto& tp : partitions) {
+      paused.insert(tp);
+      pending_pause_changes = true;
+    }
+  }
+  void Resume(const std::vector<TopicPartition>& partitions) override {
+    for (const auto& tp : partitions) {
+      paused.erase(tp);
+      pending_pause_changes = true;
+    }
+  }
+  void RequestCommit() override { commit_requested = true; }
+
+  TopicPartitionOffsets rewinds;
+  std::set<TopicPartition> paused;
+  bool pending_pause_changes = false;
+  std::chrono::milliseconds timeout{-1};
+  bool commit_requested = false;
+
+ private:
+  WorkerSinkTask& owner_;
+};
+
+WorkerSinkTask::WorkerSinkTask(SinkTaskOptions options)
+    : WorkerTask(options.id, options.listener, options.initial_state),
+      options_(std::move(options)) {}
+
+WorkerSinkTask::~WorkerSinkTask() {
+  Stop();
+  AwaitStop(std::chrono::hours(1));
+}
+
+Status WorkerSinkTask::Initialize() {
+  std::map<std::string, std::string> props = options_.consumer_properties;
+  props.try_emplace("group.id", "connect-" + id().connector);
+  props.try_emplace("client.id", "connector-consumer-" + id().ToString());
+  props.try_emplace("auto.offset.reset", "earliest");
+  // Offsets are committed by us, only after the sink made the data durable.
+  props["enable.auto.commit"] = "false";
+  props["enable.auto.offset.store"] = "false";
+  TRIBUTARY_ASSIGN_OR_RETURN(
+      consumer_, CreateKafkaHandle(RD_KAFKA_CONSUMER, props, [this](rd_kafka_conf_t* conf) {
+        rd_kafka_conf_set_opaque(conf, this);
+        rd_kafka_conf_set_rebalance_cb(conf, &WorkerSinkTask::OnRebalance);
+      }));
+  rd_kafka_poll_set_consumer(consumer_.get());
+  context_ = std::make_unique<Context>(*this);
+  options_.task->Initialize(context_.get());
+  started_ = true;
+  TRIBUTARY_RETURN_IF_ERROR(
+      options_.task->Start(options_.task_config).WithContext("sink task start"));
+
+  std::vector<std::string> subscription = options_.topics;
+  if (!options_.topics_regex.empty()) {
+    // librdkafka treats a subscription starting with '^' as a regular expression.
+    subscription = {options_.topics_regex.front() == '^' ? options_.topics_regex
+                                                         : "^" + options_.topics_regex};
+  }
+  TopicPartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(subscription.size())));
+  for (const auto& topic : subscription) {
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  return StatusFromKafkaError(rd_kafka_subscribe(consumer_.get(), list.get()), "subscribe");
+}
+
+Status WorkerSinkTask::Execute() {
+  auto next_commit = std::chrono::steady_clock::now() + options_.offset_flush_interval;
+  while (!stopping()) {
+    if (!rebalance_error_.ok()) return rebalance_error_;
+    ReportTargetStateIfChanged();
+    if (paused() != paused_by_target_) {
+      paused_by_target_ = paused();
+      PauseAll(paused_by_target_ || paused_for_retry_);
+    }
+    ApplyRewindsAndPauses();
+
+    if (!batch_.empty()) {
+      // Redelivery of a batch the task could not take last time.
+      WaitFor(context_->timeout.count() >= 0 ? context_->timeout : kDefaultRedeliveryBackoff);
+      rd_kafka_poll(consumer_.get(), 0);  // keep group membership alive; serves rebalances
+      if (stopping()) break;
+      TRIBUTARY_RETURN_IF_ERROR(DeliverBatch());
+    } else {
+      TRIBUTARY_RETURN_IF_ERROR(PollBatch());
+      TRIBUTARY_RETURN_IF_ERROR(DeliverBatch());
+    }
+
+    if (context_->commit_requested || std::chrono::steady_clock::now() >= next_commit) {
+      context_->commit_requested = false;
+      TRIBUTARY_RETURN_IF_ERROR(CommitOffsets());
+      next_commit = std::chrono::steady_clock::now() + options_.offset_flush_interval;
+    }
+  }
+  return rebalance_error_;
+}
+
+Status WorkerSinkTask::PollBatch() {
+  rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer_.get(), kConsumerPoll.count());
+  int count = 0;
+  while (message != nullptr) {
+    Status st;
+    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      st = ConvertAndBuffer(*message);
+    } else if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      // Consumer errors are informational (librdkafka retries by itself) unless fatal.
+      char reason[256];
+      if (rd_kafka_fatal_error(consumer_.get(), reason, sizeof(reason)) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR) {
+        st = Status::IoError(std::string("fatal consumer error: ") + reason);
+      } else {
+        spdlog::warn("{} Consumer error: {}", id().ToString(), rd_kafka_message_errstr(message));
+      }
+    }
+    rd_kafka_message_destroy(message);
+    TRIBUTARY_RETURN_IF_ERROR(st);
+    if (++count >= options_.max_batch || !rebalance_error_.ok()) break;
+    message = rd_kafka_consumer_poll(consumer_.get(), 0);
+  }
+  return rebalance_error_;
+}
+
+Status WorkerSinkTask::ConvertAndBuffer(const rd_kafka_message_t& message) {
+  SinkRecord record;
+  record.topic = rd_kafka_topic_name(message.rkt);
+  record.kafka_partition = message.partition;
+  record.kafka_offset = message.offset;
+  auto where = [&] {
+    return "topic '" + record.topic + "' partition " + std::to_string(message.partition) +
+           " offset " + std::to_string(message.offset);
+  };
+  std::optional<std::string_view> key;
+  if (message.key) key = std::string_view(static_cast<const char*>(message.key), message.key_len);
+  std::optional<std::string_view> value;
+  if (message.payload)
+    value = std::string_view(static_cast<const char*>(message.payload), message.len);
+
+  auto k = options_.key_converter->ToConnectData(record.topic, key);
+  if (!k.ok())
+    return k.status().WithContext("Failed to convert the key of the record at " + where());
+  auto v = options_.value_converter->ToConnectData(record.topic, value);
+  if (!v.ok())
+    return v.status().WithContext("Failed to convert the value of the record at " + where());
+  record.key_schema = std::move(k->schema);
+  record.key = std::move(k->value);
+  record.value_schema = std::move(v->schema);
+  record.value = std::move(v->value);
+
+  rd_kafka_timestamp_type_t ts_type;
+  int64_t ts = rd_kafka_message_timestamp(&message, &ts_type);
+  if (ts_type == RD_KAFKA_TIMESTAMP_CREATE_TIME) {
+    record.timestamp = ts;
+    record.timestamp_type = TimestampType::kCreateTime;
+  } else if (ts_type == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME) {
+    record.timestamp = ts;
+    record.timestamp_type = TimestampType::kLogAppendTime;
+  }
+
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(&message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name;
+    const void* data;
+    size_t size;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(headers, i, &name, &data, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+      std::optional<std::string_view> bytes;
+      if (data) bytes = std::string_view(static_cast<const char*>(data), size);
+      auto h = options_.header_converter->ToConnectHeader(record.topic, name, bytes);
+      if (!h.ok()) {
+        return h.status().WithContext("Failed to convert header '" + std::string(name) +
+                                      "' of the record at " + where());
+      }
+      record.headers.push_back({name, std::move(h->schema), std::move(h->value)});
+    }
+  }
+  batch_.push_back(std::move(record));
+  return Status::Ok();
+}
+
+Status WorkerSinkTask::DeliverBatch() {
+  if (batch_.empty()) return Status::Ok();
+  Status st = options_.task->Put(batch_);
+  if (st.ok()) {
+    for (const SinkRecord& record : batch_) {
+      current_offsets_[{record.topic, *record.kafka_partition}] = record.kafka_offset + 1;
+    }
+    batch_.clear();
+    if (paused_for_retry_) {
+      paused_for_retry_ = false;
+      PauseAll(paused_by_target_);
+    }
+    return Status::Ok();
+  }
+  if (!st.retriable()) return st.WithContext("sink task put");
+  spdlog::warn("{} Put failed, will redeliver {} records: {}", id().ToString(), batch_.size(),
+               st.ToString());
+  if (!paused_for_retry_) {
+    paused_for_retry_ = true;
+    PauseAll(true);  // keep the group alive without fetching more while we retry
+  }
+  return Status::Ok();
+}
+
+Status WorkerSinkTask::CommitOffsets(const std::vector<TopicPartition>* only) {
+  TopicPartitionOffsets offsets;
+  for (const auto& [tp, offset] : current_offsets_) {
+    if (only && std::find(only->begin(), only->end(), tp) == only->end()) continue;
+    offsets[tp] = offset;
+  }
+  if (offsets.empty()) return Status::Ok();
+  Result<TopicPartitionOffsets> safe = options_.task->PreCommit(offsets);
+  if (!safe.ok()) {
+    if (safe.status().retriable()) {
+      spdlog::warn("{} Offset commit skipped, sink not ready: {}", id().ToString(),
+                   safe.status().ToString());
+      return Status::Ok();
+    }
+    return safe.status().WithContext("sink task flush");
+  }
+  TopicPartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(safe->size())));
+  for (const auto& [tp, offset] : *safe) {
+    if (!assignment_.count(tp)) continue;
+    auto committed = committed_offsets_.find(tp);
+    if (committed != committed_offsets_.end() && committed->second == offset) continue;
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;
+  }
+  if (list->cnt == 0) return Status::Ok();
+  rd_kafka_resp_err_t err = rd_kafka_commit(consumer_.get(), list.get(), /*async=*/0);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // Not fatal: the data is durable in the sink; the next commit covers it.
+    spdlog::warn("{} Offset commit failed: {}", id().ToString(), rd_kafka_err2str(err));
+    return Status::Ok();
+  }
+  for (int i = 0; i < list->cnt; ++i) {
+    committed_offsets_[{list->elems[i].topic, list->elems[i].partition}] = list->elems[i].offset;
+  }
+  return Status::Ok();
+}
+
+void WorkerSinkTask::ApplyRewindsAndPauses() {
+  if (!context_->rewinds.empty()) {
+    TopicPartitionList list(
+        rd_kafka_topic_partition_list_new(static_cast<int>(context_->rewinds.size())));
+    for (const auto& [tp, offset] : context_->rewinds) {
+      if (!assignment_.count(tp)) continue;
+      rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset =
+          offset;
+      current_offsets_[tp] = offset;
+    }
+    context_->rewinds.clear();
+    if (list->cnt > 0) {
+      rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_.get(), list.get(), 5000);
+      if (error) {
+        spdlog::warn("{} Seek failed: {}", id().ToString(), rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+      }
+    }
+  }
+  if (context_->pending_pause_changes) {
+    context_->pending_pause_changes = false;
+    PauseAll(paused_by_target_ || paused_for_retry_);
+  }
+}
+
+void WorkerSinkTask::PauseAll(bool pause) {
+  std::vector<TopicPartition> pause_list, resume_list;
+  for (const auto& tp : assignment_) {
+    (pause || context_->paused.count(tp) ? pause_list : resume_list).push_back(tp);
+  }
+  if (!pause_list.empty()) rd_kafka_pause_partitions(consumer_.get(), ToList(pause_list).get());
+  if (!resume_list.empty()) rd_kafka_resume_partitions(consumer_.get(), ToList(resume_list).get());
+}
+
+void WorkerSinkTask::OnRebalance(rd_kafka_t*, rd_kafka_resp_err_t err,
+                                 rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  static_cast<WorkerSinkTask*>(opaque)->HandleRebalance(err, partitions);
+}
+
+void WorkerSinkTask::HandleRebalance(rd_kafka_resp_err_t err,
+                                     rd_kafka_topic_partition_list_t* partitions) {
+  const bool cooperative =
+      std::strcmp(rd_kafka_rebalance_protocol(consumer_.get()), "COOPERATIVE") == 0;
+  std::vector<TopicPartition> changed = ToVector(partitions);
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    if (cooperative) {
+      if (rd_kafka_error_t* e = rd_kafka_incremental_assign(consumer_.get(), partitions))
+        rd_kafka_error_destroy(e);
+    } else {
+      rd_kafka_assign(consumer_.get(), partitions);
+    }
+    assignment_.insert(changed.begin(), changed.end());
+    spdlog::info("{} Partitions assigned: {}", id().ToString(), changed.size());
+    Status st = options_.task->Open(changed);
+    if (!st.ok() && rebalance_error_.ok()) rebalance_error_ = st.WithContext("sink task open");
+    if (paused_by_target_ || paused_for_retry_) PauseAll(true);
+    return;
+  }
+  // Revocation: commit what is durable for these partitions, then let the task release them.
+  std::vector<TopicPartition> owned;
+  for (const auto& tp : changed) {
+    if (assignment_.count(tp)) owned.push_back(tp);
+  }
+  if (!owned.empty()) {
+    std::erase_if(batch_, [&](const SinkRecord& r) {
+      return std::find(owned.begin(), owned.end(), TopicPartition{r.topic, *r.kafka_partition}) !=
+             owned.end();
+    });
+    Status st = CommitOffsets(&owned);
+    if (st.ok()) st = options_.task->Close(owned);
+    if (!st.ok() && rebalance_error_.ok())
+      rebalance_error_ = st.WithContext("partition revocation");
+    for (const auto& tp : owned) {
+      assignment_.erase(tp);
+      current_offsets_.erase(tp);
+      committed_offsets_.erase(tp);
+    }
+  }
+  if (cooperative) {
+    if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(consumer_.get(), partitions))
+      rd_kafka_error_destroy(e);
+  } else {
+    rd_kafka_assign(consumer_.get(), nullptr);
+  }
+}
+
+void WorkerSinkTask::Close() {
+  if (consumer_ && started_) {
+    std::vector<TopicPartition> owned(assignment_.begin(), assignment_.end());
+    batch_.clear();  // not Put: not committed, so consumed again after restart
+    Status st = CommitOffsets();
+    if (!st.ok())
+      spdlog::error("{} Final offset commit failed: {}", id().ToString(), st.ToString());
+    st = options_.task->Close(owned);
+    if (!st.ok()) spdlog::error("{} Closing partitions failed: {}", id().ToString(), st.ToString());
+    assignment_.clear();
+    current_offsets_.clear();
+  }
+  if (started_) options_.task->Stop();
+  if (consumer_) {
+    rd_kafka_consumer_close(consumer_.get());
+    consumer_.reset();
+  }
+}
+
+}  // namespace tributary::runtime

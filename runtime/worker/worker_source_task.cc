@@ -1,0 +1,257 @@
+#include "runtime/worker/worker_source_task.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace tributary::runtime {
+
+namespace {
+
+constexpr auto kIdleKafkaPoll = std::chrono::milliseconds(100);
+constexpr auto kMinRetryBackoff = std::chrono::milliseconds(300);
+constexpr auto kMaxRetryBackoff = std::chrono::milliseconds(60000);
+
+std::string DescribeRecord(const SourceRecord& record) {
+  std::string partition;
+  for (const auto& [k, v] : record.source_partition) {
+    partition += (partition.empty() ? "" : ", ") + k + "=" + v.DebugString();
+  }
+  return "record for topic '" + record.topic + "' from source partition {" + partition + "}";
+}
+
+}  // namespace
+
+class WorkerSourceTask::Context : public SourceTaskContext {
+ public:
+  Context(const ConfigMap& configs, std::string connector, OffsetBackingStore& store,
+          OffsetSerializer& serializer)
+      : configs_(configs), reader_(std::move(connector), store, serializer) {}
+  const ConfigMap& configs() const override { return configs_; }
+  OffsetStorageReader& offset_storage_reader() override { return reader_; }
+
+ private:
+  const ConfigMap& configs_;
+  OffsetStorageReaderImpl reader_;
+};
+
+WorkerSourceTask::WorkerSourceTask(SourceTaskOptions options)
+    : WorkerTask(options.id, options.listener, options.initial_state),
+      options_(std::move(options)) {}
+
+WorkerSourceTask::~WorkerSourceTask() {
+  // The thread must end before members it uses are destroyed.
+  Stop();
+  AwaitStop(std::chrono::hours(1));
+}
+
+Status WorkerSourceTask::Initialize() {
+  std::map<std::string, std::string> props = options_.producer_properties;
+  // The delivery guarantees are not negotiable: at-least-once with ordering per partition.
+  props["acks"] = "all";
+  props["enable.idempotence"] = "true";
+  props["message.timeout.ms"] = "0";  // never give up on a record while the broker is away
+  props.try_emplace("client.id", "connector-producer-" + id().ToString());
+  TRIBUTARY_ASSIGN_OR_RETURN(
+      producer_, CreateKafkaHandle(RD_KAFKA_PRODUCER, props, [this](rd_kafka_conf_t* conf) {
+        rd_kafka_conf_set_opaque(conf, this);
+        rd_kafka_conf_set_dr_msg_cb(conf, &WorkerSourceTask::OnDelivery);
+      }));
+  writer_ = std::make_unique<OffsetStorageWriter>(id().connector, *options_.offset_store,
+                                                  *options_.offset_serializer);
+  context_ = std::make_unique<Context>(options_.task_config, id().connector, *options_.offset_store,
+                                       *options_.offset_serializer);
+  options_.task->Initialize(context_.get());
+  started_ = true;
+  return options_.task->Start(options_.task_config).WithContext("source task start");
+}
+
+Status WorkerSourceTask::Execute() {
+  auto next_commit = std::chrono::steady_clock::now() + options_.offset_flush_interval;
+  auto backoff = kMinRetryBackoff;
+  while (!stopping()) {
+    if (!fatal_.ok()) return fatal_;
+    ReportTargetStateIfChanged();
+    if (std::chrono::steady_clock::now() >= next_commit) {
+      Status st = CommitOffsets();
+      if (!st.ok())
+        spdlog::error("{} Failed to commit offsets: {}", id().ToString(), st.ToString());
+      next_commit = std::chrono::steady_clock::now() + options_.offset_flush_interval;
+    }
+    if (paused()) {
+      rd_kafka_poll(producer_.get(), 0);
+      WaitFor(kIdleKafkaPoll);
+      continue;
+    }
+    Result<std::vector<SourceRecord>> polled = options_.task->Poll();
+    if (!polled.ok()) {
+      if (!polled.status().retriable()) return polled.status().WithContext("source task poll");
+      spdlog::warn("{} Poll failed, retrying in {} ms: {}", id().ToString(), backoff.count(),
+                   polled.status().ToString());
+      WaitFor(backoff);
+      backoff = std::min(backoff * 2, kMaxRetryBackoff);
+      continue;
+    }
+    backoff = kMinRetryBackoff;
+    TRIBUTARY_RETURN_IF_ERROR(SendRecords(*polled));
+    rd_kafka_poll(producer_.get(), 0);  // serve delivery reports
+  }
+  return fatal_;
+}
+
+Status WorkerSourceTask::SendRecords(std::vector<SourceRecord>& records) {
+  for (SourceRecord& record : records) {
+    TRIBUTARY_RETURN_IF_ERROR(Send(std::move(record)));
+    if (!fatal_.ok()) return fatal_;
+  }
+  return Status::Ok();
+}
+
+Status WorkerSourceTask::Send(SourceRecord record) {
+  const std::string& topic = record.topic;
+  auto key = options_.key_converter->FromConnectData(topic, record.key_schema, record.key);
+  if (!key.ok())
+    return key.status().WithContext("Failed to convert the key of " + DescribeRecord(record));
+  auto value = options_.value_converter->FromConnectData(topic, record.value_schema, record.value);
+  if (!value.ok()) {
+    return value.status().WithContext("Failed to convert the value of " + DescribeRecord(record));
+  }
+  rd_kafka_headers_t* headers = nullptr;
+  if (!record.headers.empty()) {
+    headers = rd_kafka_headers_new(record.headers.size());
+    for (const Header& header : record.headers) {
+      auto bytes = options_.header_converter->FromConnectHeader(topic, header.key, header.schema,
+                                                                header.value);
+      if (!bytes.ok()) {
+        rd_kafka_headers_destroy(headers);
+        return bytes.status().WithContext("Failed to convert header '" + header.key + "' of " +
+                                          DescribeRecord(record));
+      }
+      rd_kafka_header_add(headers, header.key.data(), static_cast<ssize_t>(header.key.size()),
+                          *bytes ? (*bytes)->data() : nullptr, *bytes ? (*bytes)->size() : 0);
+    }
+  }
+  const int32_t partition = record.kafka_partition.value_or(RD_KAFKA_PARTITION_UA);
+  const int64_t timestamp = record.timestamp.value_or(0);
+  // The converted bytes are copied by librdkafka; the record moves into tracking.
+  std::optional<std::string> key_bytes = std::move(*key);
+  std::optional<std::string> value_bytes = std::move(*value);
+  Submitted* submitted = Track(std::move(record));
+  const char* topic_name = submitted->record.topic.c_str();  // stable: the deque never moves it
+  // A missing key or value is a Kafka null (nullptr), distinct from an empty one.
+  const void* key_data = key_bytes ? key_bytes->data() : nullptr;
+  const size_t key_size = key_bytes ? key_bytes->size() : 0;
+  void* value_data = value_bytes ? value_bytes->data() : nullptr;
+  const size_t value_size = value_bytes ? value_bytes->size() : 0;
+
+  while (true) {
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer_.get(), RD_KAFKA_V_TOPIC(topic_name), RD_KAFKA_V_PARTITION(partition),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key_data, key_size),
+        RD_KAFKA_V_VALUE(value_data, value_size), RD_KAFKA_V_TIMESTAMP(timestamp),
+        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(submitted), RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;  // librdkafka now owns `headers`
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      // Back-pressure: wait for deliveries to free room rather than polling more records.
+      rd_kafka_poll(producer_.get(), 10);
+      if (stopping()) {
+        if (headers) rd_kafka_headers_destroy(headers);
+        return Status::Ok();  // not sent, so its offset is never committed: replayed on restart
+      }
+      continue;
+    }
+    if (headers) rd_kafka_headers_destroy(headers);
+    return StatusFromKafkaError(err, "Failed to send " + DescribeRecord(submitted->record));
+  }
+  ++in_flight_;
+  return Status::Ok();
+}
+
+WorkerSourceTask::Submitted* WorkerSourceTask::Track(SourceRecord record) {
+  if (record.source_partition.empty()) {
+    unpartitioned_.push_back({std::move(record), nullptr, false});
+    return &unpartitioned_.back();
+  }
+  if (last_queue_ == nullptr || last_queue_->partition != record.source_partition) {
+    last_queue_ = nullptr;
+    for (PartitionQueue& queue : queues_) {
+      if (queue.partition == record.source_partition) {
+        last_queue_ = &queue;
+        break;
+      }
+    }
+    if (last_queue_ == nullptr) {
+      queues_.push_back({record.source_partition, {}});
+      last_queue_ = &queues_.back();
+    }
+  }
+  last_queue_->records.push_back({std::move(record), last_queue_, false});
+  return &last_queue_->records.back();
+}
+
+void WorkerSourceTask::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  static_cast<WorkerSourceTask*>(opaque)->HandleDelivery(*message);
+}
+
+void WorkerSourceTask::HandleDelivery(const rd_kafka_message_t& message) {
+  auto* submitted = static_cast<Submitted*>(message._private);
+  --in_flight_;
+  if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (fatal_.ok()) {
+      fatal_ =
+          StatusFromKafkaError(message.err, "Kafka refused " + DescribeRecord(submitted->record))
+              .WithRetriable(false);
+    }
+    return;  // never acked: its offset (and every later one) stays uncommitted
+  }
+  submitted->acked = true;
+  RecordMetadata metadata{rd_kafka_topic_name(message.rkt), message.partition, message.offset,
+                          std::nullopt};
+  rd_kafka_timestamp_type_t ts_type;
+  int64_t ts = rd_kafka_message_timestamp(&message, &ts_type);
+  if (ts_type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) metadata.timestamp = ts;
+  options_.task->CommitRecord(submitted->record, &metadata);
+  // Records without a source partition carry no offset; release them in order as they complete.
+  while (!unpartitioned_.empty() && unpartitioned_.front().acked) unpartitioned_.pop_front();
+}
+
+Status WorkerSourceTask::CommitOffsets() {
+  rd_kafka_poll(producer_.get(), 0);
+  for (PartitionQueue& queue : queues_) {
+    const SourceMap* committable = nullptr;
+    SourceMap offset;
+    while (!queue.records.empty() && queue.records.front().acked) {
+      offset = std::move(queue.records.front().record.source_offset);
+      committable = &offset;
+      queue.records.pop_front();
+    }
+    if (committable && !committable->empty()) {
+      TRIBUTARY_RETURN_IF_ERROR(writer_->Offset(queue.partition, *committable));
+    }
+  }
+  if (!writer_->HasPending()) return Status::Ok();
+  TRIBUTARY_RETURN_IF_ERROR(writer_->Flush());
+  return options_.task->Commit();
+}
+
+void WorkerSourceTask::Close() {
+  if (started_) options_.task->Stop();
+  if (producer_) {
+    // Give in-flight records the shutdown budget to be acknowledged, then commit what was.
+    rd_kafka_flush(producer_.get(), static_cast<int>(options_.shutdown_timeout.count()));
+    Status st = CommitOffsets();
+    if (!st.ok())
+      spdlog::error("{} Failed to commit offsets on stop: {}", id().ToString(), st.ToString());
+    if (in_flight_ > 0) {
+      spdlog::warn(
+          "{} Stopping with {} records not acknowledged by Kafka; their offsets were not "
+          "committed and they will be sent again after restart",
+          id().ToString(), in_flight_);
+      rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+      rd_kafka_poll(producer_.get(), 0);
+    }
+    producer_.reset();
+  }
+}
+
+}  // namespace tributary::runtime

@@ -1,0 +1,88 @@
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "runtime/api/converter.h"
+#include "runtime/api/source_task.h"
+#include "runtime/kafka/kafka_client.h"
+#include "runtime/storage/offset_storage.h"
+#include "runtime/worker/worker_task.h"
+
+namespace tributary::runtime {
+
+struct SourceTaskOptions {
+  ConnectorTaskId id;
+  ConfigMap task_config;
+  std::unique_ptr<SourceTask> task;
+  std::unique_ptr<Converter> key_converter;
+  std::unique_ptr<Converter> value_converter;
+  std::unique_ptr<HeaderConverter> header_converter;
+  // librdkafka producer properties (bootstrap, security, overrides); the task adds the delivery
+  // guarantees itself (acks=all, idempotence, unlimited delivery timeout).
+  std::map<std::string, std::string> producer_properties;
+  OffsetBackingStore* offset_store = nullptr;     // not owned
+  OffsetSerializer* offset_serializer = nullptr;  // not owned
+  std::chrono::milliseconds offset_flush_interval{60000};
+  std::chrono::milliseconds offset_flush_timeout{5000};
+  std::chrono::milliseconds shutdown_timeout{5000};
+  TaskStatusListener* listener = nullptr;  // not owned
+  TargetState initial_state = TargetState::kStarted;
+};
+
+// Runs a SourceTask (Connect's WorkerSourceTask): poll, convert, produce; commit a source offset
+// only when Kafka acknowledged that record and every earlier record of the same source partition.
+//
+// Delivery: the producer runs with acks=all, idempotence on and no delivery timeout, so a broker
+// outage holds records in the producer (and blocks polling once its queue is full) instead of
+// failing them; offsets do not advance meanwhile. A record Kafka rejects for good fails the task.
+class WorkerSourceTask : public WorkerTask {
+ public:
+  explicit WorkerSourceTask(SourceTaskOptions options);
+  ~WorkerSourceTask() override;
+
+ protected:
+  Status Initialize() override;
+  Status Execute() override;
+  void Close() override;
+
+ private:
+  struct PartitionQueue;
+  struct Submitted {
+    SourceRecord record;
+    PartitionQueue* queue = nullptr;  // nullptr: record without a source partition
+    bool acked = false;
+  };
+  // Records in the order they were sent, per source partition. std::deque keeps element addresses
+  // stable under push_back/pop_front, so a Submitted* can ride along as the message opaque.
+  struct PartitionQueue {
+    SourceMap partition;
+    std::deque<Submitted> records;
+  };
+  class Context;
+
+  static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
+  void HandleDelivery(const rd_kafka_message_t& message);
+  Status SendRecords(std::vector<SourceRecord>& records);
+  Status Send(SourceRecord record);
+  Submitted* Track(SourceRecord record);
+  // Moves acknowledged prefixes of every queue into the offset writer and flushes it.
+  Status CommitOffsets();
+
+  SourceTaskOptions options_;
+  std::unique_ptr<Context> context_;
+  KafkaHandle producer_;
+  std::list<PartitionQueue> queues_;  // std::list: stable addresses
+  PartitionQueue* last_queue_ = nullptr;
+  std::deque<Submitted> unpartitioned_;  // records without source partition, until acked
+  std::unique_ptr<OffsetStorageWriter> writer_;
+  Status fatal_;  // first permanent delivery failure, set from the delivery callback
+  int64_t in_flight_ = 0;
+  bool started_ = false;
+};
+
+}  // namespace tributary::runtime

@@ -1,0 +1,65 @@
+#pragma once
+
+// Test harness for cross-module tests: temporary directories, child processes (the real
+// `tributary` binary), waiting on conditions with deadlines, and file helpers.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tributary::testing {
+
+// A fresh directory under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+  std::string File(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A child process with stdout and stderr captured to a file. Killed (SIGKILL) on destruction if
+// still running, so a failing test never leaves it behind.
+class Process {
+ public:
+  Process(std::vector<std::string> argv, std::string log_path);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void Kill(int signal);
+  // Waits for exit up to `timeout`; the exit code (128+signal if killed) or nullopt on timeout.
+  std::optional<int> Wait(std::chrono::milliseconds timeout);
+  bool Running();
+  std::string Log() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
+  std::string log_path_;
+};
+
+// Polls `condition` every few milliseconds until it is true or `timeout` passes.
+bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
+
+std::string ReadFile(const std::string& path);
+std::vector<std::string> ReadLines(const std::string& path);
+void WriteFile(const std::string& path, const std::string& content);
+void AppendFile(const std::string& path, const std::string& content);
+// Writes `config` as a .properties file.
+void WriteProperties(const std::string& path, const std::map<std::string, std::string>& config);
+
+// Path of the tributary binary under test.
+std::string TributaryBinary();
+
+}  // namespace tributary::testing
