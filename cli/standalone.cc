@@ -22,6 +22,7 @@
 #include "runtime/kafka/embedded_broker.h"
 #include "runtime/kafka/kafka_client.h"
 #include "runtime/storage/offset_backing_store.h"
+#include "runtime/transforms/builtin_transforms.h"
 
 namespace tributary::cli {
 
@@ -54,6 +55,9 @@ runtime::Plugins BuiltinPlugins() {
   for (auto& plugin : runtime::BuiltinConverters()) plugins.AddConverter(std::move(plugin));
   for (auto& plugin : runtime::BuiltinHeaderConverters())
     plugins.AddHeaderConverter(std::move(plugin));
+  for (auto& plugin : runtime::BuiltinTransformations())
+    plugins.AddTransformation(std::move(plugin));
+  for (auto& plugin : runtime::BuiltinPredicates()) plugins.AddPredicate(std::move(plugin));
   return plugins;
 }
 
@@ -124,7 +128,13 @@ int RunWorker(ConfigMap worker_props, const std::vector<NamedConfig>& connectors
   rest_config.commit = kCommit;
 
   auto worker = std::make_unique<runtime::Worker>(options, plugins, *offsets);
-  auto herder = std::make_unique<runtime::StandaloneHerder>(*worker);
+  // Connectors created or changed over REST are kept next to the offsets file, so a restarted
+  // worker (a sidecar, say) comes back as it was; without an offsets file they live in memory.
+  const std::string connectors_file =
+      config->offset_storage_file_filename.empty()
+          ? std::string()
+          : config->offset_storage_file_filename + ".connectors.json";
+  auto herder = std::make_unique<runtime::StandaloneHerder>(*worker, connectors_file);
   auto rest = std::make_unique<rest::RestServer>(rest_config, herder.get());
   if (Status st = rest->Start(); !st.ok()) return Fail(st);
   herder->SetWorkerId(
@@ -132,17 +142,20 @@ int RunWorker(ConfigMap worker_props, const std::vector<NamedConfig>& connectors
       ":" + std::to_string(config->rest_advertised_port.value_or(rest->port())));
   for (const auto& url : rest->ListenerUrls()) spdlog::info("REST API listening on {}", url);
 
+  if (Status st = herder->RestorePersisted(); !st.ok()) {
+    herder->Stop();
+    rest->Stop();
+    return Fail(st);
+  }
+  // Connectors from the command line are re-applied on every start; a restored target state
+  // (paused or stopped over REST) is kept.
   for (const NamedConfig& connector : connectors) {
-    runtime::TargetState state = runtime::TargetState::kStarted;
+    runtime::ConnectorTargetState state = runtime::ConnectorTargetState::kStarted;
     if (connector.initial_state && *connector.initial_state == "PAUSED")
-      state = runtime::TargetState::kPaused;
-    if (connector.initial_state && *connector.initial_state == "STOPPED") {
-      herder->Stop();
-      rest->Stop();
-      return Fail(Status::InvalidConfig("connector " + connector.name +
-                                        ": initial_state STOPPED is not supported yet"));
-    }
-    Status st = herder->CreateConnector(connector.name, connector.config, state);
+      state = runtime::ConnectorTargetState::kPaused;
+    if (connector.initial_state && *connector.initial_state == "STOPPED")
+      state = runtime::ConnectorTargetState::kStopped;
+    Status st = herder->ApplyCommandLineConnector(connector.name, connector.config, state);
     if (!st.ok()) {
       herder->Stop();
       rest->Stop();

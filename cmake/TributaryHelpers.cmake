@@ -1,10 +1,17 @@
 # The project's small CMake vocabulary (see shared/STYLE.md §12):
 #   tributary_library(<name> SOURCES … [DEPS …] [PUBLIC_DEPS …])  -> target tributary_<name>, alias tributary::<name>
 #   tributary_test(<name> SOURCES … [DEPS …])                      -> GoogleTest executable registered with CTest
-#   tributary_connector(<name> SOURCES … [DEPS …])                 -> a built-in connector (see connectors/CMakeLists.txt)
+#   tributary_connector(<name> SOURCES … [DEPS …] PLUGINS <fn>…)   -> a built-in connector (defined in connectors/CMakeLists.txt)
 #   tributary_fuzzer(<name> SOURCES … [DEPS …] [CORPUS dir])       -> libFuzzer target (TRIBUTARY_FUZZ) and a corpus replay test
 
 set(TRIBUTARY_WARNINGS -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers)
+
+# Under TRIBUTARY_FUZZ every object is built with coverage instrumentation (fuzzer-no-link), so
+# libFuzzer is guided by the code it fuzzes and not only by the fuzz entry point.
+if(TRIBUTARY_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
 
 if(TRIBUTARY_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
@@ -49,8 +56,7 @@ function(tributary_fuzzer name)
   if(TRIBUTARY_FUZZ)
     add_executable(${name}_fuzz ${ARG_SOURCES})
     target_include_directories(${name}_fuzz PRIVATE ${PROJECT_SOURCE_DIR})
-    target_compile_options(${name}_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)
-    target_link_options(${name}_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_options(${name}_fuzz PRIVATE -fsanitize=fuzzer)
     target_link_libraries(${name}_fuzz PRIVATE ${ARG_DEPS})
   endif()
 endfunction()

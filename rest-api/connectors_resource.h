@@ -5,25 +5,64 @@
 
 namespace tributary::rest {
 
-// Connect's ConnectorsResource: the `/connectors…` routes. This slice serves the read-only status
-// routes; the write routes (create, config, pause/resume, restart, offsets) are added here as more
-// methods and routes. The herder is not owned and must outlive the router.
+// Connect's ConnectorsResource: every public `/connectors…` route (reference kafka-connect.md
+// §1.2), with Connect's status codes and messages. The herder is not owned and must outlive the
+// router.
+//
+// Request bodies: config maps take JSON strings; numbers and booleans are accepted as their text
+// (Jackson coerces scalars into Map<String,String> the same way); objects, arrays and malformed
+// JSON are 400. Topic tracking (KIP-558) is not implemented, so the topics routes answer as a
+// Connect worker with `topic.tracking.enable=false` does: 403 "Topic tracking is disabled.".
 class ConnectorsResource {
  public:
-  explicit ConnectorsResource(const runtime::Herder* herder);
+  explicit ConnectorsResource(runtime::Herder* herder);
 
   // Adds this resource's routes. The resource must outlive `router`.
   Status Register(Router* router);
 
-  // GET /connectors[?expand=status] -> sorted name array, or {"<name>":{"status":…}} when any
-  // `expand` is given. `expand=info` is not served yet (the Herder does not expose configs) and is
-  // ignored like an unknown expansion; connectors deleted while listing are skipped.
+  // GET /connectors[?expand=status&expand=info] -> sorted names, or {"<name>":{…}} with expand.
   RestResponse ListConnectors(const RestRequest& request) const;
-  // GET /connectors/{name}/status -> ConnectorStateInfo; 404 with the herder's message.
+  // POST /connectors {"name","config","initial_state"} -> 201 ConnectorInfo + Location.
+  RestResponse CreateConnector(const RestRequest& request);
+  RestResponse GetConnector(const RestRequest& request) const;
+  RestResponse GetConfig(const RestRequest& request) const;
+  // PUT /connectors/{name}/config -> 201 (+Location) created, 200 updated.
+  RestResponse PutConfig(const RestRequest& request);
+  // PATCH /connectors/{name}/config -> 200; null removes a key.
+  RestResponse PatchConfig(const RestRequest& request);
+  RestResponse DeleteConnector(const RestRequest& request);
   RestResponse ConnectorStatus(const RestRequest& request) const;
-  // GET /connectors/{name}/tasks/{task}/status -> TaskState; 404 "No status found for task
-  // <c>-<n>".
+  RestResponse GetTasks(const RestRequest& request) const;
   RestResponse TaskStatus(const RestRequest& request) const;
+  // POST /connectors/{name}/restart[?includeTasks&onlyFailed] -> 204, or 202 with the plan.
+  RestResponse Restart(const RestRequest& request);
+  RestResponse RestartTask(const RestRequest& request);
+  RestResponse Pause(const RestRequest& request);
+  RestResponse Resume(const RestRequest& request);
+  RestResponse StopConnector(const RestRequest& request);
+  RestResponse GetOffsets(const RestRequest& request) const;
+  RestResponse AlterOffsets(const RestRequest& request);
+  RestResponse ResetOffsets(const RestRequest& request);
+
+ private:
+  RestResponse PutOrCreate(const std::string& name, const ConfigMap& config, bool allow_replace,
+                           runtime::ConnectorTargetState state);
+
+  runtime::Herder* herder_;
+};
+
+// Connect's ConnectorPluginsResource: `/connector-plugins…`.
+class ConnectorPluginsResource {
+ public:
+  explicit ConnectorPluginsResource(const runtime::Herder* herder) : herder_(herder) {}
+  Status Register(Router* router);
+
+  // GET /connector-plugins[?connectorsOnly=false]
+  RestResponse List(const RestRequest& request) const;
+  // GET /connector-plugins/{plugin}/config -> [ConfigKeyInfo]; 404 "Unknown plugin <p>."
+  RestResponse Config(const RestRequest& request) const;
+  // PUT /connector-plugins/{plugin}/config/validate -> 200 ConfigInfos.
+  RestResponse Validate(const RestRequest& request) const;
 
  private:
   const runtime::Herder* herder_;

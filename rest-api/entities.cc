@@ -184,4 +184,221 @@ std::string WorkerStatusJson(std::string_view status, std::string_view message) 
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+namespace {
+
+std::string Done(const rapidjson::StringBuffer& buffer) {
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+void WriteConfig(Writer& w, const ConfigMap& config) {
+  w.StartObject();
+  for (const auto& [key, value] : config) {
+    const std::string clean = SanitizeUtf8(key);
+    w.Key(clean.data(), static_cast<rapidjson::SizeType>(clean.size()));
+    WriteString(w, value);
+  }
+  w.EndObject();
+}
+
+void WriteOptionalString(Writer& w, const std::optional<std::string>& value) {
+  if (value) {
+    WriteString(w, *value);
+  } else {
+    w.Null();
+  }
+}
+
+void WriteConfigKey(Writer& w, const ConfigKey& key) {
+  w.StartObject();
+  WriteKey(w, "name");
+  WriteString(w, key.name);
+  WriteKey(w, "type");
+  w.String(ConfigTypeName(key.type));
+  WriteKey(w, "required");
+  w.Bool(key.required());
+  WriteKey(w, "default_value");
+  if (key.required() || key.null_default) {
+    w.Null();
+  } else {
+    WriteString(w, *key.default_value);
+  }
+  WriteKey(w, "importance");
+  w.String(ImportanceName(key.importance));
+  WriteKey(w, "documentation");
+  WriteString(w, key.documentation);
+  WriteKey(w, "group");
+  WriteOptionalString(w, key.group.empty() ? std::nullopt : std::optional<std::string>(key.group));
+  WriteKey(w, "order");
+  w.Int(-1);
+  WriteKey(w, "width");
+  w.String("NONE");
+  WriteKey(w, "display_name");
+  WriteString(w, key.display_name.empty() ? key.name : key.display_name);
+  WriteKey(w, "dependents");
+  w.StartArray();
+  w.EndArray();
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string ConnectorInfoJson(const runtime::ConnectorInfo& info) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  WriteKey(w, "name");
+  WriteString(w, info.name);
+  WriteKey(w, "config");
+  WriteConfig(w, info.config);
+  WriteKey(w, "tasks");
+  w.StartArray();
+  for (int task : info.tasks) {
+    w.StartObject();
+    WriteKey(w, "connector");
+    WriteString(w, info.name);
+    WriteKey(w, "task");
+    w.Int(task);
+    w.EndObject();
+  }
+  w.EndArray();
+  WriteKey(w, "type");
+  w.String(ConnectorTypeName(info.type));
+  w.EndObject();
+  return Done(buffer);
+}
+
+std::string ConfigMapJson(const ConfigMap& config) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  WriteConfig(w, config);
+  return Done(buffer);
+}
+
+std::string TaskInfosJson(const std::vector<runtime::TaskInfo>& tasks) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartArray();
+  for (const auto& task : tasks) {
+    w.StartObject();
+    WriteKey(w, "id");
+    w.StartObject();
+    WriteKey(w, "connector");
+    WriteString(w, task.connector);
+    WriteKey(w, "task");
+    w.Int(task.task);
+    w.EndObject();
+    WriteKey(w, "config");
+    WriteConfig(w, task.config);
+    w.EndObject();
+  }
+  w.EndArray();
+  return Done(buffer);
+}
+
+std::string ConfigKeyInfoJson(const ConfigKey& key) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  WriteConfigKey(w, key);
+  return Done(buffer);
+}
+
+std::string ConfigKeyInfosJson(const std::vector<ConfigKey>& keys) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartArray();
+  for (const auto& key : keys) WriteConfigKey(w, key);
+  w.EndArray();
+  return Done(buffer);
+}
+
+std::string ConfigInfosJson(const runtime::ConfigInfos& infos) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  WriteKey(w, "name");
+  WriteString(w, infos.name);
+  WriteKey(w, "error_count");
+  w.Int(infos.error_count);
+  WriteKey(w, "groups");
+  w.StartArray();
+  for (const auto& group : infos.groups) WriteString(w, group);
+  w.EndArray();
+  WriteKey(w, "configs");
+  w.StartArray();
+  for (const auto& config : infos.configs) {
+    w.StartObject();
+    WriteKey(w, "definition");
+    WriteConfigKey(w, config.definition);
+    WriteKey(w, "value");
+    w.StartObject();
+    WriteKey(w, "name");
+    WriteString(w, config.definition.name);
+    WriteKey(w, "value");
+    WriteOptionalString(w, config.value);
+    WriteKey(w, "recommended_values");
+    w.StartArray();
+    w.EndArray();
+    WriteKey(w, "errors");
+    w.StartArray();
+    for (const auto& error : config.errors) WriteString(w, error);
+    w.EndArray();
+    WriteKey(w, "visible");
+    w.Bool(true);
+    w.EndObject();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return Done(buffer);
+}
+
+std::string PluginInfosJson(const std::vector<runtime::PluginDescription>& plugins) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartArray();
+  for (const auto& plugin : plugins) {
+    w.StartObject();
+    WriteKey(w, "class");
+    WriteString(w, plugin.class_name);
+    WriteKey(w, "type");
+    WriteString(w, plugin.type);
+    if (!plugin.version.empty() && plugin.version != "undefined") {
+      WriteKey(w, "version");
+      WriteString(w, plugin.version);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  return Done(buffer);
+}
+
+std::string ConnectorOffsetsJson(const std::vector<runtime::ConnectorOffset>& offsets) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  WriteKey(w, "offsets");
+  w.StartArray();
+  for (const auto& offset : offsets) {
+    w.StartObject();
+    WriteKey(w, "partition");
+    w.RawValue(offset.partition_json.data(), offset.partition_json.size(), rapidjson::kObjectType);
+    WriteKey(w, "offset");
+    w.RawValue(offset.offset_json.data(), offset.offset_json.size(), rapidjson::kObjectType);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return Done(buffer);
+}
+
+std::string MessageJson(std::string_view message) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  WriteKey(w, "message");
+  WriteString(w, message);
+  w.EndObject();
+  return Done(buffer);
+}
+
 }  // namespace tributary::rest

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/herder/herder.h"
 
@@ -24,6 +25,24 @@ std::string ConnectorStateInfoJson(const runtime::ConnectorStateInfo& info);
 std::string TaskStateJson(const runtime::TaskStateInfo& task);
 // {"status":…,"message":…}
 std::string WorkerStatusJson(std::string_view status, std::string_view message);
+// {"name":…,"config":{…},"tasks":[{"connector":…,"task":n}],"type":…}
+std::string ConnectorInfoJson(const runtime::ConnectorInfo& info);
+// {"k":"v",…}
+std::string ConfigMapJson(const ConfigMap& config);
+// [{"id":{"connector":…,"task":n},"config":{…}}]
+std::string TaskInfosJson(const std::vector<runtime::TaskInfo>& tasks);
+// Connect's ConfigKeyInfo (with `order`, as 3.9–4.1 spell it).
+std::string ConfigKeyInfoJson(const ConfigKey& key);
+// [ConfigKeyInfo…]
+std::string ConfigKeyInfosJson(const std::vector<ConfigKey>& keys);
+// Connect's ConfigInfos.
+std::string ConfigInfosJson(const runtime::ConfigInfos& infos);
+// [{"class":…,"type":…,"version"?:…}]
+std::string PluginInfosJson(const std::vector<runtime::PluginDescription>& plugins);
+// {"offsets":[{"partition":{…},"offset":{…}}]}
+std::string ConnectorOffsetsJson(const std::vector<runtime::ConnectorOffset>& offsets);
+// {"message":…}
+std::string MessageJson(std::string_view message);
 // A JSON string literal (with quotes) for `text`.
 std::string JsonString(std::string_view text);
 

@@ -19,6 +19,7 @@
 
 #include "rest-api/connectors_resource.h"
 #include "rest-api/listeners.h"
+#include "rest-api/loggers_resource.h"
 #include "rest-api/root_resource.h"
 
 namespace tributary::rest {
@@ -50,10 +51,11 @@ std::string ListenerText(const Listener& listener) {
 
 class RestServer::Impl {
  public:
-  Impl(RestServerConfig config, const runtime::Herder* herder)
+  Impl(RestServerConfig config, runtime::Herder* herder)
       : config_(std::move(config)),
         root_(herder, config_.version, config_.commit),
         connectors_(herder),
+        plugins_(herder),
         ioc_(config_.io_threads > 0 ? config_.io_threads : 1) {}
 
   ~Impl() { Stop(); }
@@ -91,6 +93,8 @@ class RestServer::Impl {
   const RestServerConfig config_;
   RootResource root_;
   ConnectorsResource connectors_;
+  ConnectorPluginsResource plugins_;
+  LoggersResource loggers_;
   Router router_;
 
   mutable std::mutex mu_;
@@ -275,6 +279,8 @@ Status RestServer::Impl::Start() {
   }
   TRIBUTARY_RETURN_IF_ERROR(root_.Register(&router_));
   TRIBUTARY_RETURN_IF_ERROR(connectors_.Register(&router_));
+  TRIBUTARY_RETURN_IF_ERROR(plugins_.Register(&router_));
+  TRIBUTARY_RETURN_IF_ERROR(loggers_.Register(&router_));
 
   try {
     for (const Listener& listener : *listeners) {
@@ -363,7 +369,7 @@ void RestServer::Impl::Stop() {
   threads_.clear();
 }
 
-RestServer::RestServer(RestServerConfig config, const runtime::Herder* herder)
+RestServer::RestServer(RestServerConfig config, runtime::Herder* herder)
     : impl_(std::make_unique<Impl>(std::move(config), herder)) {}
 
 RestServer::~RestServer() = default;

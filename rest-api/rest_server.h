@@ -37,7 +37,7 @@ struct RestServerConfig {
 class RestServer {
  public:
   // `herder` is not owned and must outlive the server.
-  RestServer(RestServerConfig config, const runtime::Herder* herder);
+  RestServer(RestServerConfig config, runtime::Herder* herder);
   // Stops the server if it is running.
   ~RestServer();
 

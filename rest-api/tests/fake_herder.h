@@ -46,6 +46,15 @@ class FakeHerder : public runtime::Herder {
     if (it == connectors_.end()) return Status::NotFound("No status found for connector " + name);
     return it->second;
   }
+  // ConnectorInfo of a connector with a status: config {"name":<name>}, tasks from the status.
+  Result<runtime::ConnectorInfo> GetConnectorInfo(const std::string& name) const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = connectors_.find(name);
+    if (it == connectors_.end()) return Status::NotFound("Connector " + name + " not found");
+    runtime::ConnectorInfo info{name, {{"name", name}}, {}, it->second.type};
+    for (const auto& task : it->second.tasks) info.tasks.push_back(task.id);
+    return info;
+  }
   runtime::WorkerHealth Health() const override {
     std::lock_guard<std::mutex> lock(mu_);
     return health_;

@@ -95,10 +95,13 @@ TEST_F(RestServerTest, ExpandStatusSkipsConnectorsDeletedMeanwhile) {
       R"({"name":"b","connector":{"state":"RUNNING","worker_id":"10.0.0.1:8083"},)"
       R"("tasks":[{"id":0,"state":"RUNNING","worker_id":"10.0.0.1:8083"}],"type":"source"})";
   ExpectJson(Get("/connectors?expand=status"), 200, R"({"b":{"status":)" + b_status + "}}");
+  const std::string b_info =
+      R"({"name":"b","config":{"name":"b"},"tasks":[{"connector":"b","task":0}],"type":"source"})";
   ExpectJson(Get("/connectors?expand=info&expand=status"), 200,
-             R"({"b":{"status":)" + b_status + "}}");
-  // `info` is not served yet and unknown expansions are ignored: each name maps to {}.
-  ExpectJson(Get("/connectors?expand=info"), 200, R"({"a":{},"b":{}})");
+             R"({"b":{"info":)" + b_info + R"(,"status":)" + b_status + "}}");
+  ExpectJson(Get("/connectors?expand=info"), 200, R"({"b":{"info":)" + b_info + "}}");
+  // Unknown expansions are ignored: each name maps to {}.
+  ExpectJson(Get("/connectors?expand=nothing"), 200, R"({"a":{},"b":{}})");
 }
 
 TEST_F(RestServerTest, ConnectorStatus) {

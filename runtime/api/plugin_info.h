@@ -7,6 +7,8 @@
 
 #include "runtime/api/connector.h"
 #include "runtime/api/converter.h"
+#include "runtime/api/predicate.h"
+#include "runtime/api/transformation.h"
 
 namespace tributary {
 
@@ -34,6 +36,22 @@ struct HeaderConverterPlugin {
   std::vector<std::string> aliases;
   std::string version;
   std::function<std::unique_ptr<HeaderConverter>()> factory;
+};
+
+// A transformation by its Java class name (with `$Key`/`$Value` for the variants, e.g.
+// "org.apache.kafka.connect.transforms.Cast$Value").
+struct TransformationPlugin {
+  std::string class_name;
+  std::vector<std::string> aliases;
+  std::string version;
+  std::function<std::unique_ptr<Transformation>()> factory;
+};
+
+struct PredicatePlugin {
+  std::string class_name;
+  std::vector<std::string> aliases;
+  std::string version;
+  std::function<std::unique_ptr<Predicate>()> factory;
 };
 
 }  // namespace tributary

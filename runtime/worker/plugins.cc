@@ -42,6 +42,25 @@ void Plugins::AddHeaderConverter(HeaderConverterPlugin plugin) {
   header_converters_.push_back(std::move(plugin));
 }
 
+void Plugins::AddTransformation(TransformationPlugin plugin) {
+  transformations_.push_back(std::move(plugin));
+}
+void Plugins::AddPredicate(PredicatePlugin plugin) { predicates_.push_back(std::move(plugin)); }
+
+Result<std::unique_ptr<Transformation>> Plugins::NewTransformation(const std::string& name) const {
+  if (const TransformationPlugin* plugin = FindPlugin(transformations_, name)) {
+    return plugin->factory();
+  }
+  return Status::NotFound(
+      "Failed to find any class that implements Transformation and which name matches " + name);
+}
+
+Result<std::unique_ptr<Predicate>> Plugins::NewPredicate(const std::string& name) const {
+  if (const PredicatePlugin* plugin = FindPlugin(predicates_, name)) return plugin->factory();
+  return Status::NotFound(
+      "Failed to find any class that implements Predicate and which name matches " + name);
+}
+
 Result<const ConnectorPlugin*> Plugins::FindConnector(const std::string& name) const {
   if (const ConnectorPlugin* plugin = FindPlugin(connectors_, name)) return plugin;
   std::string available;

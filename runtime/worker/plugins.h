@@ -19,21 +19,30 @@ class Plugins {
   void AddConnector(ConnectorPlugin plugin);
   void AddConverter(ConverterPlugin plugin);
   void AddHeaderConverter(HeaderConverterPlugin plugin);
+  void AddTransformation(TransformationPlugin plugin);
+  void AddPredicate(PredicatePlugin plugin);
 
   // The connector plugin named `name`, or NotFound with Connect's message listing what exists.
   Result<const ConnectorPlugin*> FindConnector(const std::string& name) const;
   // A new, unconfigured converter; NotFound naming `name` if unknown.
   Result<std::unique_ptr<Converter>> NewConverter(const std::string& name) const;
   Result<std::unique_ptr<HeaderConverter>> NewHeaderConverter(const std::string& name) const;
+  // A new, unconfigured transformation / predicate; NotFound naming `name` if unknown.
+  Result<std::unique_ptr<Transformation>> NewTransformation(const std::string& name) const;
+  Result<std::unique_ptr<Predicate>> NewPredicate(const std::string& name) const;
 
   const std::vector<ConnectorPlugin>& connectors() const { return connectors_; }
   const std::vector<ConverterPlugin>& converters() const { return converters_; }
   const std::vector<HeaderConverterPlugin>& header_converters() const { return header_converters_; }
+  const std::vector<TransformationPlugin>& transformations() const { return transformations_; }
+  const std::vector<PredicatePlugin>& predicates() const { return predicates_; }
 
  private:
   std::vector<ConnectorPlugin> connectors_;
   std::vector<ConverterPlugin> converters_;
   std::vector<HeaderConverterPlugin> header_converters_;
+  std::vector<TransformationPlugin> transformations_;
+  std::vector<PredicatePlugin> predicates_;
 };
 
 // True when `name` is `class_name`, one of `aliases`, or an alias Connect derives from the class

@@ -5,6 +5,8 @@
 #include "runtime/api/sink_task.h"
 #include "runtime/api/source_task.h"
 #include "runtime/config/client_config.h"
+#include "runtime/errors/error_handling.h"
+#include "runtime/transforms/transformation_chain.h"
 #include "runtime/worker/connector_config.h"
 #include "runtime/worker/worker_sink_task.h"
 #include "runtime/worker/worker_source_task.h"
@@ -33,6 +35,7 @@ struct Worker::Converters {
   std::unique_ptr<Converter> key;
   std::unique_ptr<Converter> value;
   std::unique_ptr<HeaderConverter> header;
+  std::string key_class, value_class, header_class;
 };
 
 Worker::Worker(WorkerOptions options, const Plugins& plugins, OffsetBackingStore& offset_store)
@@ -117,8 +120,10 @@ Result<Worker::Converters> Worker::MakeConverters(const ConfigMap& connector_con
     conf["converter.type"] = is_key ? "key" : "value";
     TRIBUTARY_RETURN_IF_ERROR(converter->Configure(conf, is_key).WithContext(key));
     (is_key ? converters.key : converters.value) = std::move(converter);
+    (is_key ? converters.key_class : converters.value_class) = name;
   }
   auto [name, source] = pick("header.converter", kSimpleHeaderConverter);
+  converters.header_class = name;
   TRIBUTARY_ASSIGN_OR_RETURN(converters.header, plugins_.NewHeaderConverter(name));
   ConfigMap conf = settings(*source, "header.converter.");
   conf["converter.type"] = "header";
@@ -137,6 +142,14 @@ Status Worker::StartTask(const ConnectorTaskId& id, const ConfigMap& connector_c
   TRIBUTARY_ASSIGN_OR_RETURN(ConnectorConfig common,
                              ParseConnectorConfig(plugin->type, connector_config));
   TRIBUTARY_ASSIGN_OR_RETURN(Converters converters, MakeConverters(connector_config));
+  TRIBUTARY_ASSIGN_OR_RETURN(
+      TransformationChain transformations,
+      TransformationChain::Build(
+          connector_config,
+          [this](const std::string& name) { return plugins_.NewTransformation(name); },
+          [this](const std::string& name) { return plugins_.NewPredicate(name); }));
+  TRIBUTARY_ASSIGN_OR_RETURN(ErrorHandlingConfig errors,
+                             ParseErrorHandlingConfig(plugin->type, connector_config));
   std::unique_ptr<Connector> prototype = plugin->factory();
 
   std::unique_ptr<WorkerTask> task;
@@ -152,6 +165,11 @@ Status Worker::StartTask(const ConnectorTaskId& id, const ConfigMap& connector_c
     opts.key_converter = std::move(converters.key);
     opts.value_converter = std::move(converters.value);
     opts.header_converter = std::move(converters.header);
+    opts.key_converter_class = converters.key_class;
+    opts.value_converter_class = converters.value_class;
+    opts.header_converter_class = converters.header_class;
+    opts.transformations = std::move(transformations);
+    opts.errors = errors;
     opts.producer_properties = std::move(client.properties);
     opts.offset_store = &offset_store_;
     opts.offset_serializer = offset_serializer_.get();
@@ -175,6 +193,18 @@ Status Worker::StartTask(const ConnectorTaskId& id, const ConfigMap& connector_c
     opts.key_converter = std::move(converters.key);
     opts.value_converter = std::move(converters.value);
     opts.header_converter = std::move(converters.header);
+    opts.key_converter_class = converters.key_class;
+    opts.value_converter_class = converters.value_class;
+    opts.header_converter_class = converters.header_class;
+    opts.transformations = std::move(transformations);
+    opts.errors = errors;
+    if (!errors.dlq_topic.empty()) {
+      // The DLQ producer takes the connector's producer overrides, as Connect's does.
+      TRIBUTARY_ASSIGN_OR_RETURN(
+          ClientConfig dlq,
+          BuildClientConfig(ClientRole::kProducer, options_.worker_config, connector_config));
+      opts.dlq_producer_properties = std::move(dlq.properties);
+    }
     opts.consumer_properties = std::move(client.properties);
     opts.topics = common.topics;
     opts.topics_regex = common.topics_regex;

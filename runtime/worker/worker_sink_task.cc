@@ -92,6 +92,19 @@ Status WorkerSinkTask::Initialize() {
         rd_kafka_conf_set_rebalance_cb(conf, &WorkerSinkTask::OnRebalance);
       }));
   rd_kafka_poll_set_consumer(consumer_.get());
+  errors_ = std::make_unique<RetryWithToleranceOperator>(
+      options_.errors, id().ToString(), [this](std::chrono::milliseconds d) { WaitFor(d); },
+      [this] { return stopping(); });
+  if (options_.errors.log_enable) {
+    errors_->AddReporter(std::make_unique<LogReporter>(
+        id().ToString(), options_.errors.log_include_messages, &errors_->metrics()));
+  }
+  if (!options_.errors.dlq_topic.empty()) {
+    TRIBUTARY_ASSIGN_OR_RETURN(
+        auto dlq, DeadLetterQueueReporter::Create(options_.errors, options_.dlq_producer_properties,
+                                                  id().connector, id().task, &errors_->metrics()));
+    errors_->AddReporter(std::move(dlq));
+  }
   context_ = std::make_unique<Context>(*this);
   options_.task->Initialize(context_.get());
   started_ = true;
@@ -182,12 +195,20 @@ Status WorkerSinkTask::ConvertAndBuffer(const rd_kafka_message_t& message) {
   if (message.payload)
     value = std::string_view(static_cast<const char*>(message.payload), message.len);
 
-  auto k = options_.key_converter->ToConnectData(record.topic, key);
-  if (!k.ok())
-    return k.status().WithContext("Failed to convert the key of the record at " + where());
-  auto v = options_.value_converter->ToConnectData(record.topic, value);
-  if (!v.ok())
-    return v.status().WithContext("Failed to convert the value of the record at " + where());
+  auto k = errors_->ExecuteWithRetry(
+      [&] { return options_.key_converter->ToConnectData(record.topic, key); });
+  if (!k.ok()) {
+    return HandleFailure(
+        ErrorStage::kKeyConverter, options_.key_converter_class,
+        k.status().WithContext("Failed to convert the key of the record at " + where()), message);
+  }
+  auto v = errors_->ExecuteWithRetry(
+      [&] { return options_.value_converter->ToConnectData(record.topic, value); });
+  if (!v.ok()) {
+    return HandleFailure(
+        ErrorStage::kValueConverter, options_.value_converter_class,
+        v.status().WithContext("Failed to convert the value of the record at " + where()), message);
+  }
   record.key_schema = std::move(k->schema);
   record.key = std::move(k->value);
   record.value_schema = std::move(v->schema);
@@ -215,23 +236,67 @@ Status WorkerSinkTask::ConvertAndBuffer(const rd_kafka_message_t& message) {
       if (data) bytes = std::string_view(static_cast<const char*>(data), size);
       auto h = options_.header_converter->ToConnectHeader(record.topic, name, bytes);
       if (!h.ok()) {
-        return h.status().WithContext("Failed to convert header '" + std::string(name) +
-                                      "' of the record at " + where());
+        return HandleFailure(
+            ErrorStage::kHeaderConverter, options_.header_converter_class,
+            h.status().WithContext("Failed to convert header '" + std::string(name) +
+                                   "' of the record at " + where()),
+            message);
       }
       record.headers.push_back({name, std::move(h->schema), std::move(h->value)});
     }
   }
+  if (!options_.transformations.empty()) {
+    std::string failed_class;
+    Result<bool> keep = options_.transformations.Apply(record, record.kafka_offset, &failed_class);
+    if (!keep.ok()) {
+      return HandleFailure(
+          ErrorStage::kTransformation, failed_class,
+          keep.status().WithContext("Failed to transform the record at " + where()), message);
+    }
+    if (!*keep) {
+      TopicPartition tp{record.topic, message.partition};
+      pending_offsets_[tp] = std::max(pending_offsets_[tp], message.offset + 1);
+      return Status::Ok();
+    }
+  }
+  TopicPartition consumed{rd_kafka_topic_name(message.rkt), message.partition};
+  pending_offsets_[consumed] = std::max(pending_offsets_[consumed], message.offset + 1);
   batch_.push_back(std::move(record));
   return Status::Ok();
 }
 
+Status WorkerSinkTask::HandleFailure(ErrorStage stage, const std::string& executing_class,
+                                     const Status& error, const rd_kafka_message_t& message) {
+  ConsumedRecord consumed = ConsumedRecordFromMessage(message);
+  ProcessingContext context;
+  context.stage = stage;
+  context.executing_class = executing_class;
+  context.error = error;
+  context.consumed = &consumed;
+  TRIBUTARY_RETURN_IF_ERROR(errors_->HandleFailure(context));
+  TopicPartition tp{consumed.topic, consumed.partition};
+  pending_offsets_[tp] = std::max(pending_offsets_[tp], consumed.offset + 1);
+  return Status::Ok();
+}
+
+void WorkerSinkTask::MergePendingOffsets() {
+  for (const auto& [tp, offset] : pending_offsets_) {
+    if (!assignment_.count(tp)) continue;
+    auto& current = current_offsets_[tp];
+    current = std::max(current, offset);
+  }
+  pending_offsets_.clear();
+}
+
 Status WorkerSinkTask::DeliverBatch() {
-  if (batch_.empty()) return Status::Ok();
+  if (batch_.empty()) {
+    MergePendingOffsets();
+    return Status::Ok();
+  }
   Status st = options_.task->Put(batch_);
   if (st.ok()) {
-    for (const SinkRecord& record : batch_) {
-      current_offsets_[{record.topic, *record.kafka_partition}] = record.kafka_offset + 1;
-    }
+    // By consumed position, not by record.topic, which a transform may have changed.
+    MergePendingOffsets();
     batch_.clear();
     if (paused_for_retry_) {
       paused_for_retry_ = false;
@@ -256,6 +321,8 @@ Status WorkerSinkTask::CommitOffsets(const std::vector<TopicPartition>* only) {
     offsets[tp] = offset;
   }
   if (offsets.empty()) return Status::Ok();
+  // Records sent to the dead-letter queue must be there before their offsets are committed.
+  TRIBUTARY_RETURN_IF_ERROR(errors_->Flush(std::chrono::milliseconds(30000)));
   Result<TopicPartitionOffsets> safe = options_.task->PreCommit(offsets);
   if (!safe.ok()) {
     if (safe.status().retriable()) {
@@ -294,6 +361,7 @@ void WorkerSinkTask::ApplyRewindsAndPauses() {
       rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset =
           offset;
       current_offsets_[tp] = offset;
+      pending_offsets_.erase(tp);
     }
     context_->rewinds.clear();
     if (list->cnt > 0) {
@@ -361,6 +429,7 @@ void WorkerSinkTask::HandleRebalance(rd_kafka_resp_err_t err,
       assignment_.erase(tp);
       current_offsets_.erase(tp);
       committed_offsets_.erase(tp);
+      pending_offsets_.erase(tp);
     }
   }
   if (cooperative) {

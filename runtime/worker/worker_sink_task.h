@@ -9,7 +9,9 @@
 
 #include "runtime/api/converter.h"
 #include "runtime/api/sink_task.h"
+#include "runtime/errors/error_handling.h"
 #include "runtime/kafka/kafka_client.h"
+#include "runtime/transforms/transformation_chain.h"
 #include "runtime/worker/worker_task.h"
 
 namespace tributary::runtime {
@@ -21,6 +23,16 @@ struct SinkTaskOptions {
   std::unique_ptr<Converter> key_converter;
   std::unique_ptr<Converter> value_converter;
   std::unique_ptr<HeaderConverter> header_converter;
+  // Class names of the converters, for error reports and the DLQ headers.
+  std::string key_converter_class;
+  std::string value_converter_class;
+  std::string header_converter_class;
+  // Applied to every consumed record after conversion.
+  TransformationChain transformations;
+  ErrorHandlingConfig errors;  // errors.* (tolerance, retries, log, dead-letter queue)
+  // librdkafka producer properties for the dead-letter queue producer (used when
+  // errors.deadletterqueue.topic.name is set).
+  std::map<std::string, std::string> dlq_producer_properties;
   // librdkafka consumer properties (bootstrap, security, overrides); the task adds group.id
   // (connect-<connector> unless overridden), manual commits and earliest reset.
   std::map<std::string, std::string> consumer_properties;
@@ -52,6 +64,14 @@ class WorkerSinkTask : public WorkerTask {
   void HandleRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
   Status PollBatch();
   Status ConvertAndBuffer(const rd_kafka_message_t& message);
+  // A conversion or transform failure of `message`: fails the task (error) or, when tolerated,
+  // reports it (log, DLQ) and marks the record as done.
+  Status HandleFailure(ErrorStage stage, const std::string& executing_class, const Status& error,
+                       const rd_kafka_message_t& message);
+  // Every consumed record (Put, dropped by a transform, or tolerated) counts as done once
+  // everything before it was Put: pending offsets move into current_offsets_ after each
+  // successful Put (or when nothing is waiting to be Put).
+  void MergePendingOffsets();
   Status DeliverBatch();
   // PreCommit then a synchronous commit of what it returned, limited to `partitions` if given.
   Status CommitOffsets(const std::vector<TopicPartition>* only = nullptr);
@@ -65,6 +85,8 @@ class WorkerSinkTask : public WorkerTask {
   std::set<TopicPartition> assignment_;
   TopicPartitionOffsets current_offsets_;    // next offset after what was Put, per partition
   TopicPartitionOffsets committed_offsets_;  // what was last committed to Kafka
+  TopicPartitionOffsets pending_offsets_;    // next offset after consumed records not yet Put
+  std::unique_ptr<RetryWithToleranceOperator> errors_;
   Status rebalance_error_;
   bool started_ = false;
   bool paused_for_retry_ = false;

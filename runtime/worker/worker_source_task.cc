@@ -59,6 +59,13 @@ Status WorkerSourceTask::Initialize() {
       }));
   writer_ = std::make_unique<OffsetStorageWriter>(id().connector, *options_.offset_store,
                                                   *options_.offset_serializer);
+  errors_ = std::make_unique<RetryWithToleranceOperator>(
+      options_.errors, id().ToString(), [this](std::chrono::milliseconds d) { WaitFor(d); },
+      [this] { return stopping(); });
+  if (options_.errors.log_enable) {
+    errors_->AddReporter(std::make_unique<LogReporter>(
+        id().ToString(), options_.errors.log_include_messages, &errors_->metrics()));
+  }
   context_ = std::make_unique<Context>(options_.task_config, id().connector, *options_.offset_store,
                                        *options_.offset_serializer);
   options_.task->Initialize(context_.get());
@@ -108,13 +115,34 @@ Status WorkerSourceTask::SendRecords(std::vector<SourceRecord>& records) {
 }
 
 Status WorkerSourceTask::Send(SourceRecord record) {
+  if (!options_.transformations.empty()) {
+    std::string failed_class;
+    Result<bool> keep = options_.transformations.Apply(record, std::nullopt, &failed_class);
+    if (!keep.ok()) {
+      return HandleFailure(ErrorStage::kTransformation, failed_class, keep.status(), record);
+    }
+    if (!*keep) {
+      Skip(std::move(record));
+      return Status::Ok();
+    }
+  }
   const std::string& topic = record.topic;
-  auto key = options_.key_converter->FromConnectData(topic, record.key_schema, record.key);
-  if (!key.ok())
-    return key.status().WithContext("Failed to convert the key of " + DescribeRecord(record));
-  auto value = options_.value_converter->FromConnectData(topic, record.value_schema, record.value);
+  auto key = errors_->ExecuteWithRetry([&] {
+    return options_.key_converter->FromConnectData(topic, record.key_schema, record.key);
+  });
+  if (!key.ok()) {
+    return HandleFailure(
+        ErrorStage::kKeyConverter, options_.key_converter_class,
+        key.status().WithContext("Failed to convert the key of " + DescribeRecord(record)), record);
+  }
+  auto value = errors_->ExecuteWithRetry([&] {
+    return options_.value_converter->FromConnectData(topic, record.value_schema, record.value);
+  });
   if (!value.ok()) {
-    return value.status().WithContext("Failed to convert the value of " + DescribeRecord(record));
+    return HandleFailure(
+        ErrorStage::kValueConverter, options_.value_converter_class,
+        value.status().WithContext("Failed to convert the value of " + DescribeRecord(record)),
+        record);
   }
   rd_kafka_headers_t* headers = nullptr;
   if (!record.headers.empty()) {
@@ -124,8 +152,10 @@ Status WorkerSourceTask::Send(SourceRecord record) {
                                                                 header.value);
       if (!bytes.ok()) {
         rd_kafka_headers_destroy(headers);
-        return bytes.status().WithContext("Failed to convert header '" + header.key + "' of " +
-                                          DescribeRecord(record));
+        return HandleFailure(ErrorStage::kHeaderConverter, options_.header_converter_class,
+                             bytes.status().WithContext("Failed to convert header '" + header.key +
+                                                        "' of " + DescribeRecord(record)),
+                             record);
       }
       rd_kafka_header_add(headers, header.key.data(), static_cast<ssize_t>(header.key.size()),
                           *bytes ? (*bytes)->data() : nullptr, *bytes ? (*bytes)->size() : 0);
@@ -133,12 +163,14 @@ Status WorkerSourceTask::Send(SourceRecord record) {
   }
   const int32_t partition = record.kafka_partition.value_or(RD_KAFKA_PARTITION_UA);
   const int64_t timestamp = record.timestamp.value_or(0);
-  // The converted bytes are copied by librdkafka; the record moves into tracking.
-  std::optional<std::string> key_bytes = std::move(*key);
-  std::optional<std::string> value_bytes = std::move(*value);
   Submitted* submitted = Track(std::move(record));
-  const char* topic_name = submitted->record.topic.c_str();  // stable: the deque never moves it
+  submitted->key_bytes = std::move(*key);
+  submitted->value_bytes = std::move(*value);
+  // Stable until the entry is released after the delivery report: the deque never moves it.
+  const char* topic_name = submitted->record.topic.c_str();
   // A missing key or value is a Kafka null (nullptr), distinct from an empty one.
+  auto& key_bytes = submitted->key_bytes;
+  auto& value_bytes = submitted->value_bytes;
   const void* key_data = key_bytes ? key_bytes->data() : nullptr;
   const size_t key_size = key_bytes ? key_bytes->size() : 0;
   void* value_data = value_bytes ? value_bytes->data() : nullptr;
@@ -147,7 +179,8 @@ Status WorkerSourceTask::Send(SourceRecord record) {
   while (true) {
     rd_kafka_resp_err_t err = rd_kafka_producev(
         producer_.get(), RD_KAFKA_V_TOPIC(topic_name), RD_KAFKA_V_PARTITION(partition),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key_data, key_size),
+        // No copy: the bytes stay in `submitted` until delivered.
+        RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_KEY(key_data, key_size),
         RD_KAFKA_V_VALUE(value_data, value_size), RD_KAFKA_V_TIMESTAMP(timestamp),
         RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(submitted), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;  // librdkafka now owns `headers`
@@ -169,7 +202,7 @@ Status WorkerSourceTask::Send(SourceRecord record) {
 
 WorkerSourceTask::Submitted* WorkerSourceTask::Track(SourceRecord record) {
   if (record.source_partition.empty()) {
-    unpartitioned_.push_back({std::move(record), nullptr, false});
+    unpartitioned_.emplace_back().record = std::move(record);
     return &unpartitioned_.back();
   }
   if (last_queue_ == nullptr || last_queue_->partition != record.source_partition) {
@@ -185,8 +218,30 @@ WorkerSourceTask::Submitted* WorkerSourceTask::Track(SourceRecord record) {
       last_queue_ = &queues_.back();
     }
   }
-  last_queue_->records.push_back({std::move(record), last_queue_, false});
-  return &last_queue_->records.back();
+  Submitted& submitted = last_queue_->records.emplace_back();
+  submitted.record = std::move(record);
+  submitted.queue = last_queue_;
+  return &submitted;
+}
+
+void WorkerSourceTask::Skip(SourceRecord record) {
+  Submitted* submitted = Track(std::move(record));
+  submitted->acked = true;
+  options_.task->CommitRecord(submitted->record, nullptr);
+  ReleaseAcknowledged(submitted->queue ? submitted->queue->records : unpartitioned_,
+                      submitted->queue);
+}
+
+Status WorkerSourceTask::HandleFailure(ErrorStage stage, const std::string& executing_class,
+                                       const Status& error, SourceRecord& record) {
+  ProcessingContext context;
+  context.stage = stage;
+  context.executing_class = executing_class;
+  context.error = error;
+  context.source = &record;
+  TRIBUTARY_RETURN_IF_ERROR(errors_->HandleFailure(context));
+  Skip(std::move(record));
+  return Status::Ok();
 }
 
 void WorkerSourceTask::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
@@ -211,23 +266,25 @@ void WorkerSourceTask::HandleDelivery(const rd_kafka_message_t& message) {
   int64_t ts = rd_kafka_message_timestamp(&message, &ts_type);
   if (ts_type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) metadata.timestamp = ts;
   options_.task->CommitRecord(submitted->record, &metadata);
-  // Records without a source partition carry no offset; release them in order as they complete.
-  while (!unpartitioned_.empty() && unpartitioned_.front().acked) unpartitioned_.pop_front();
+  ReleaseAcknowledged(submitted->queue ? submitted->queue->records : unpartitioned_,
+                      submitted->queue);
+}
+
+void WorkerSourceTask::ReleaseAcknowledged(std::deque<Submitted>& records, PartitionQueue* queue) {
+  while (!records.empty() && records.front().acked) {
+    if (queue != nullptr && !records.front().record.source_offset.empty()) {
+      queue->committable = std::move(records.front().record.source_offset);
+    }
+    records.pop_front();
+  }
 }
 
 Status WorkerSourceTask::CommitOffsets() {
   rd_kafka_poll(producer_.get(), 0);
   for (PartitionQueue& queue : queues_) {
-    const SourceMap* committable = nullptr;
-    SourceMap offset;
-    while (!queue.records.empty() && queue.records.front().acked) {
-      offset = std::move(queue.records.front().record.source_offset);
-      committable = &offset;
-      queue.records.pop_front();
-    }
-    if (committable && !committable->empty()) {
-      TRIBUTARY_RETURN_IF_ERROR(writer_->Offset(queue.partition, *committable));
-    }
+    if (!queue.committable) continue;
+    TRIBUTARY_RETURN_IF_ERROR(writer_->Offset(queue.partition, *queue.committable));
+    queue.committable.reset();
   }
   if (!writer_->HasPending()) return Status::Ok();
   TRIBUTARY_RETURN_IF_ERROR(writer_->Flush());

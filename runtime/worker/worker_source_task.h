@@ -9,8 +9,10 @@
 
 #include "runtime/api/converter.h"
 #include "runtime/api/source_task.h"
+#include "runtime/errors/error_handling.h"
 #include "runtime/kafka/kafka_client.h"
 #include "runtime/storage/offset_storage.h"
+#include "runtime/transforms/transformation_chain.h"
 #include "runtime/worker/worker_task.h"
 
 namespace tributary::runtime {
@@ -22,6 +24,13 @@ struct SourceTaskOptions {
   std::unique_ptr<Converter> key_converter;
   std::unique_ptr<Converter> value_converter;
   std::unique_ptr<HeaderConverter> header_converter;
+  // Class names of the converters, for error reports.
+  std::string key_converter_class;
+  std::string value_converter_class;
+  std::string header_converter_class;
+  // Applied to every polled record before conversion; a dropped record counts as done.
+  TransformationChain transformations;
+  ErrorHandlingConfig errors;  // errors.* (tolerance, retries, log)
   // librdkafka producer properties (bootstrap, security, overrides); the task adds the delivery
   // guarantees itself (acks=all, idempotence, unlimited delivery timeout).
   std::map<std::string, std::string> producer_properties;
@@ -55,13 +64,20 @@ class WorkerSourceTask : public WorkerTask {
   struct Submitted {
     SourceRecord record;
     PartitionQueue* queue = nullptr;  // nullptr: record without a source partition
+    // The converted key and value. librdkafka reads them in place (no copy) until it reports
+    // the delivery, so they live here until then.
+    std::optional<std::string> key_bytes;
+    std::optional<std::string> value_bytes;
     bool acked = false;
   };
-  // Records in the order they were sent, per source partition. std::deque keeps element addresses
-  // stable under push_back/pop_front, so a Submitted* can ride along as the message opaque.
+  // Records in flight, in the order they were sent, per source partition. std::deque keeps element
+  // addresses stable under push_back/pop_front, so a Submitted* rides along as the message opaque.
+  // The acknowledged prefix is released at once; its last offset waits in `committable` for the
+  // next offset flush.
   struct PartitionQueue {
     SourceMap partition;
     std::deque<Submitted> records;
+    std::optional<SourceMap> committable;
   };
   class Context;
 
@@ -70,7 +86,15 @@ class WorkerSourceTask : public WorkerTask {
   Status SendRecords(std::vector<SourceRecord>& records);
   Status Send(SourceRecord record);
   Submitted* Track(SourceRecord record);
-  // Moves acknowledged prefixes of every queue into the offset writer and flushes it.
+  // Marks a record that will not be sent (dropped by a transform, or its failure tolerated) as
+  // done, so that its offset is committed in order (Connect: commitRecord(record, null)).
+  void Skip(SourceRecord record);
+  // A failure at `stage`: fails the task (error) or, when tolerated, reports and skips the record.
+  Status HandleFailure(ErrorStage stage, const std::string& executing_class, const Status& error,
+                       SourceRecord& record);
+  // Releases the acknowledged prefix of `records`, remembering the newest offset in `queue`.
+  static void ReleaseAcknowledged(std::deque<Submitted>& records, PartitionQueue* queue);
+  // Hands the committable offset of every queue to the offset writer and flushes it.
   Status CommitOffsets();
 
   SourceTaskOptions options_;
@@ -78,8 +102,9 @@ class WorkerSourceTask : public WorkerTask {
   KafkaHandle producer_;
   std::list<PartitionQueue> queues_;  // std::list: stable addresses
   PartitionQueue* last_queue_ = nullptr;
-  std::deque<Submitted> unpartitioned_;  // records without source partition, until acked
+  std::deque<Submitted> unpartitioned_;  // records without source partition, until acknowledged
   std::unique_ptr<OffsetStorageWriter> writer_;
+  std::unique_ptr<RetryWithToleranceOperator> errors_;
   Status fatal_;  // first permanent delivery failure, set from the delivery callback
   int64_t in_flight_ = 0;
   bool started_ = false;

@@ -186,6 +186,39 @@ int64_t CommittedOffset(const std::string& bootstrap, const std::string& group) 
   return offset;
 }
 
+TEST_F(WorkerTaskTest, SinkSubscribesByTopicsRegex) {
+  std::atomic<int> acked{0};
+  auto source = NewSourceTask(50, &acked);
+  source->Start();
+  ASSERT_TRUE(WaitUntil([&] { return acked.load() == 50; }, seconds(30)));
+  source->Stop();
+  ASSERT_TRUE(source->AwaitStop(seconds(10)));
+
+  auto sink_task = std::make_unique<HoldingSinkTask>();
+  HoldingSinkTask* sink = sink_task.get();
+  SinkTaskOptions o;
+  o.id = {"regex", 0};
+  o.task = std::move(sink_task);
+  o.key_converter = NewStringConverter(true);
+  o.value_converter = NewStringConverter(false);
+  o.header_converter = std::make_unique<SimpleHeaderConverter>();
+  o.consumer_properties = {{"bootstrap.servers", broker_->bootstrap_servers()},
+                           {"topic.metadata.refresh.interval.ms", "500"}};
+  o.topics_regex = "num.*";
+  RecordingListener sink_listener;
+  o.listener = &sink_listener;
+  auto task = std::make_unique<WorkerSinkTask>(std::move(o));
+  task->Start();
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        std::lock_guard lock(sink->mutex);
+        return sink->values.size() == 50;
+      },
+      seconds(30)));
+  task->Stop();
+  ASSERT_TRUE(task->AwaitStop(seconds(15)));
+}
+
 TEST_F(WorkerTaskTest, SinkCommitsOnlyWhatPreCommitReportsDurable) {
   std::atomic<int> acked{0};
   auto source = NewSourceTask(200, &acked);

@@ -1,0 +1,423 @@
+// Contract tests of the Kafka Connect REST API against the real `tributary standalone` binary over
+// HTTP: status codes, headers and JSON bodies as Connect answers them (reference kafka-connect.md
+// §1.2–1.4), persistence of REST-made connectors across restarts, and concurrent clients.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <signal.h>
+
+#include <atomic>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "rest-api/tests/http_test_client.h"
+#include "runtime/kafka/embedded_broker.h"
+#include "tests/harness/harness.h"
+
+namespace tributary::testing {
+namespace {
+
+using rest::testing::Fetch;
+using rest::testing::HttpResult;
+using std::chrono::seconds;
+
+rapidjson::Document Json(const HttpResult& r) {
+  rapidjson::Document doc;
+  doc.Parse(r.body.c_str(), r.body.size());
+  EXPECT_FALSE(doc.HasParseError()) << r.body;
+  return doc;
+}
+
+class RestApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto broker = runtime::EmbeddedBroker::Start();
+    ASSERT_TRUE(broker.ok()) << broker.status().ToString();
+    broker_ = std::move(*broker);
+    ASSERT_TRUE(broker_->CreateTopic("lines", 1).ok());
+    offsets_ = dir_.File("offsets.json");
+    WriteProperties(dir_.File("worker.properties"),
+                    {{"bootstrap.servers", broker_->bootstrap_servers()},
+                     {"key.converter", "org.apache.kafka.connect.storage.StringConverter"},
+                     {"value.converter", "org.apache.kafka.connect.storage.StringConverter"},
+                     {"offset.storage.file.filename", offsets_},
+                     {"offset.flush.interval.ms", "100"},
+                     {"listeners", "http://127.0.0.1:0"}});
+    StartWorker();
+  }
+
+  void TearDown() override { StopWorker(); }
+
+  void StartWorker() {
+    log_ = dir_.File("worker" + std::to_string(++starts_) + ".log");
+    worker_ = std::make_unique<Process>(
+        std::vector<std::string>{TributaryBinary(), "standalone", dir_.File("worker.properties")},
+        log_);
+    std::smatch match;
+    const std::regex listening("REST API listening on http://127\\.0\\.0\\.1:(\\d+)");
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          std::string text = ReadFile(log_);
+          if (!std::regex_search(text, match, listening)) return false;
+          port_ = static_cast<uint16_t>(std::stoi(match[1].str()));
+          return true;
+        },
+        seconds(30)))
+        << worker_->Log();
+    ASSERT_TRUE(WaitUntil([&] { return Get("/health").status == 200; }, seconds(30)));
+  }
+
+  void StopWorker() {
+    if (!worker_) return;
+    worker_->Kill(SIGTERM);
+    EXPECT_EQ(worker_->Wait(seconds(30)), 0) << worker_->Log();
+    worker_.reset();
+  }
+
+  HttpResult Get(const std::string& target) { return Fetch(port_, "GET", target); }
+  HttpResult Call(const std::string& method, const std::string& target,
+                  const std::string& body = "") {
+    return Fetch(port_, method, target, body);
+  }
+
+  std::string SourceConfig(const std::string& name, const std::string& file) {
+    return R"({"name":")" + name +
+           R"(","connector.class":"FileStreamSource","topic":"lines","file":")" + file + R"("})";
+  }
+  HttpResult CreateSource(const std::string& name, const std::string& extra = "") {
+    const std::string file = dir_.File(name + ".txt");
+    if (!std::filesystem::exists(file)) WriteFile(file, "");
+    return Call("POST", "/connectors",
+                R"({"name":")" + name +
+                    R"(","config":{"connector.class":"FileStreamSource","topic":"lines","file":")" +
+                    file + R"("})" + extra + "}");
+  }
+
+  std::string ConnectorState(const std::string& name) {
+    HttpResult r = Get("/connectors/" + name + "/status");
+    if (r.status != 200) return "";
+    auto doc = Json(r);
+    return doc["connector"]["state"].GetString();
+  }
+  // "RUNNING,RUNNING" for two running tasks.
+  std::string TaskStates(const std::string& name) {
+    HttpResult r = Get("/connectors/" + name + "/status");
+    if (r.status != 200) return "?";
+    auto doc = Json(r);
+    std::string out;
+    for (const auto& task : doc["tasks"].GetArray()) {
+      out += (out.empty() ? "" : ",") + std::string(task["state"].GetString());
+    }
+    return out;
+  }
+
+  static void ExpectError(const HttpResult& r, int status, const std::string& message) {
+    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_EQ(r.headers.count("content-type") ? r.headers.at("content-type") : "",
+              "application/json");
+    rapidjson::Document doc;
+    doc.Parse(r.body.c_str(), r.body.size());
+    ASSERT_TRUE(doc.IsObject()) << r.body;
+    EXPECT_EQ(doc["error_code"].GetInt(), status);
+    EXPECT_EQ(std::string(doc["message"].GetString()), message);
+  }
+
+  std::unique_ptr<runtime::EmbeddedBroker> broker_;
+  TempDir dir_;
+  std::string offsets_;
+  std::string log_;
+  int starts_ = 0;
+  std::unique_ptr<Process> worker_;
+  uint16_t port_ = 0;
+};
+
+TEST_F(RestApiTest, CreateReadUpdateDeleteLifecycle) {
+  HttpResult created = CreateSource("src");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.headers["location"], "/connectors/src");
+  auto info = Json(created);
+  EXPECT_STREQ(info["name"].GetString(), "src");
+  EXPECT_STREQ(info["type"].GetString(), "source");
+  EXPECT_STREQ(info["config"]["name"].GetString(), "src");
+  ASSERT_EQ(info["tasks"].Size(), 1u);
+  EXPECT_STREQ(info["tasks"][0]["connector"].GetString(), "src");
+  EXPECT_EQ(info["tasks"][0]["task"].GetInt(), 0);
+
+  ExpectError(CreateSource("src"), 409, "Connector src already exists");
+  EXPECT_EQ(Get("/connectors").body, R"(["src"])");
+  auto expanded = Json(Get("/connectors?expand=info&expand=status"));
+  EXPECT_STREQ(expanded["src"]["info"]["name"].GetString(), "src");
+  EXPECT_STREQ(expanded["src"]["status"]["name"].GetString(), "src");
+
+  EXPECT_EQ(Get("/connectors/src").status, 200);
+  auto config = Json(Get("/connectors/src/config"));
+  EXPECT_STREQ(config["connector.class"].GetString(), "FileStreamSource");
+  auto tasks = Json(Get("/connectors/src/tasks"));
+  ASSERT_TRUE(tasks.IsArray());
+  ASSERT_EQ(tasks.Size(), 1u);
+  EXPECT_STREQ(tasks[0]["id"]["connector"].GetString(), "src");
+  EXPECT_TRUE(tasks[0]["config"].IsObject());
+  ASSERT_TRUE(WaitUntil([&] { return TaskStates("src") == "RUNNING"; }, seconds(20)));
+
+  // PUT: 200 for an existing connector, 201 + Location for a new one.
+  const std::string file = dir_.File("src.txt");
+  HttpResult updated = Call("PUT", "/connectors/src/config",
+                            R"({"connector.class":"FileStreamSource","topic":"lines","file":")" +
+                                file + R"(","batch.size":"50"})");
+  ASSERT_EQ(updated.status, 200) << updated.body;
+  EXPECT_EQ(updated.headers.count("location"), 0u);
+  EXPECT_STREQ(Json(updated)["config"]["batch.size"].GetString(), "50");
+  HttpResult put_new = Call("PUT", "/connectors/other/config", SourceConfig("other", file));
+  ASSERT_EQ(put_new.status, 201) << put_new.body;
+  EXPECT_EQ(put_new.headers["location"], "/connectors/other");
+
+  // PATCH: null removes a key, other keys merge.
+  HttpResult patched =
+      Call("PATCH", "/connectors/src/config", R"({"batch.size":null,"topic":"lines"})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_FALSE(Json(patched)["config"].HasMember("batch.size"));
+  ExpectError(Call("PATCH", "/connectors/nope/config", "{}"), 404, "Connector nope not found");
+
+  ASSERT_EQ(Call("DELETE", "/connectors/other").status, 204);
+  ExpectError(Call("DELETE", "/connectors/other"), 404, "Connector other not found");
+  EXPECT_EQ(Get("/connectors").body, R"(["src"])");
+}
+
+TEST_F(RestApiTest, PauseResumeStopAndRestart) {
+  ASSERT_EQ(CreateSource("s").status, 201);
+  ASSERT_TRUE(WaitUntil([&] { return TaskStates("s") == "RUNNING"; }, seconds(20)));
+
+  HttpResult paused = Call("PUT", "/connectors/s/pause");
+  EXPECT_EQ(paused.status, 202);
+  EXPECT_EQ(paused.body, "");
+  EXPECT_EQ(Call("PUT", "/connectors/s/pause").status, 202);  // idempotent
+  ASSERT_TRUE(WaitUntil(
+      [&] { return ConnectorState("s") == "PAUSED" && TaskStates("s") == "PAUSED"; }, seconds(20)));
+  EXPECT_EQ(Call("PUT", "/connectors/s/resume").status, 202);
+  ASSERT_TRUE(
+      WaitUntil([&] { return ConnectorState("s") == "RUNNING" && TaskStates("s") == "RUNNING"; },
+                seconds(20)));
+
+  EXPECT_EQ(Call("PUT", "/connectors/s/stop").status, 204);
+  EXPECT_EQ(ConnectorState("s"), "STOPPED");
+  EXPECT_EQ(TaskStates("s"), "");
+  EXPECT_EQ(Get("/connectors/s/tasks").body, "[]");
+  EXPECT_EQ(Call("PUT", "/connectors/s/resume").status, 202);  // resumes a STOPPED one too
+  ASSERT_TRUE(WaitUntil([&] { return TaskStates("s") == "RUNNING"; }, seconds(20)));
+
+  HttpResult plain = Call("POST", "/connectors/s/restart");
+  EXPECT_EQ(plain.status, 204);
+  EXPECT_EQ(plain.body, "");
+  HttpResult with_tasks = Call("POST", "/connectors/s/restart?includeTasks=true");
+  ASSERT_EQ(with_tasks.status, 202) << with_tasks.body;
+  auto plan = Json(with_tasks);
+  EXPECT_STREQ(plan["connector"]["state"].GetString(), "RESTARTING");
+  EXPECT_STREQ(plan["tasks"][0]["state"].GetString(), "RESTARTING");
+  auto only_failed = Json(Call("POST", "/connectors/s/restart?includeTasks=true&onlyFailed=true"));
+  EXPECT_STREQ(only_failed["connector"]["state"].GetString(), "RUNNING");
+  ASSERT_TRUE(WaitUntil([&] { return TaskStates("s") == "RUNNING"; }, seconds(20)));
+  EXPECT_EQ(Call("POST", "/connectors/s/tasks/0/restart").status, 204);
+  ExpectError(Call("POST", "/connectors/s/tasks/7/restart"), 404, "Unknown task: s-7");
+  ExpectError(Call("POST", "/connectors/x/tasks/0/restart"), 404, "Unknown connector: x");
+  ExpectError(Call("POST", "/connectors/x/restart"), 404, "Unknown connector: x");
+  ExpectError(Call("PUT", "/connectors/x/pause"), 404, "Unknown connector x");
+  ExpectError(Call("PUT", "/connectors/x/resume"), 404, "Unknown connector x");
+  ExpectError(Call("PUT", "/connectors/x/stop"), 404, "Unknown connector x");
+}
+
+TEST_F(RestApiTest, InitialStateAndErrorBodies) {
+  ASSERT_EQ(CreateSource("p", R"(,"initial_state":"paused")").status, 201);
+  EXPECT_EQ(ConnectorState("p"), "PAUSED");
+  ASSERT_EQ(CreateSource("st", R"(,"initial_state":"STOPPED")").status, 201);
+  EXPECT_EQ(ConnectorState("st"), "STOPPED");
+  EXPECT_EQ(TaskStates("st"), "");
+
+  ExpectError(Call("POST", "/connectors",
+                   R"({"name":"a","config":{"name":"b","connector.class":"FileStreamSource"}})"),
+              400, "Connector name configuration (b) doesn't match connector name in the URL (a)");
+  HttpResult invalid = Call("POST", "/connectors",
+                            R"({"name":"bad","config":{"connector.class":"FileStreamSink"}})");
+  EXPECT_EQ(invalid.status, 400);
+  EXPECT_EQ(std::string(Json(invalid)["message"].GetString())
+                .rfind("Connector configuration is invalid and contains the following", 0),
+            0u);
+  EXPECT_EQ(Call("POST", "/connectors", "{not json").status, 400);
+  EXPECT_EQ(Call("POST", "/connectors", R"({"name":"x","config":{"a":{}}})").status, 400);
+  EXPECT_EQ(Get("/connectors").body, R"(["p","st"])");  // nothing half-created
+
+  ExpectError(Get("/connectors/nope"), 404, "Connector nope not found");
+  ExpectError(Get("/connectors/nope/config"), 404, "Connector nope not found");
+  ExpectError(Get("/connectors/nope/tasks"), 404, "Connector nope not found");
+  ExpectError(Get("/connectors/nope/status"), 404, "No status found for connector nope");
+  ExpectError(Get("/connectors/nope/tasks/0/status"), 404, "No status found for task nope-0");
+  ExpectError(Get("/connectors/p/topics"), 403, "Topic tracking is disabled.");
+  ExpectError(Call("PUT", "/connectors/p/topics/reset"), 403, "Topic tracking is disabled.");
+  ExpectError(Get("/no/such/path"), 404, "HTTP 404 Not Found");
+  ExpectError(Call("DELETE", "/connectors"), 405, "HTTP 405 Method Not Allowed");
+}
+
+TEST_F(RestApiTest, PluginsAndValidate) {
+  auto plugins = Json(Get("/connector-plugins"));
+  ASSERT_TRUE(plugins.IsArray());
+  std::set<std::string> types;
+  for (const auto& p : plugins.GetArray()) types.insert(p["type"].GetString());
+  EXPECT_EQ(types, (std::set<std::string>{"sink", "source"}));
+  auto all = Json(Get("/connector-plugins?connectorsOnly=false"));
+  bool has_converter = false;
+  for (const auto& p : all.GetArray()) has_converter |= p["type"] == "converter";
+  EXPECT_TRUE(has_converter);
+
+  auto keys = Json(Get("/connector-plugins/FileStreamSource/config"));
+  ASSERT_TRUE(keys.IsArray());
+  std::set<std::string> names;
+  for (const auto& k : keys.GetArray()) names.insert(k["name"].GetString());
+  EXPECT_TRUE(names.count("topic"));
+  ExpectError(Get("/connector-plugins/NoSuch/config"), 404, "Unknown plugin NoSuch.");
+
+  // Kafka's quickstart FileStream sink config, unchanged.
+  HttpResult valid =
+      Call("PUT", "/connector-plugins/FileStreamSinkConnector/config/validate",
+           R"({"connector.class":"org.apache.kafka.connect.file.FileStreamSinkConnector",)"
+           R"("tasks.max":"1","file":"test.sink.txt","topics":"connect-test","name":"q"})");
+  ASSERT_EQ(valid.status, 200) << valid.body;
+  auto infos = Json(valid);
+  EXPECT_EQ(infos["error_count"].GetInt(), 0);
+  EXPECT_STREQ(infos["name"].GetString(), "org.apache.kafka.connect.file.FileStreamSinkConnector");
+  HttpResult invalid = Call("PUT", "/connector-plugins/FileStreamSink/config/validate",
+                            R"({"connector.class":"FileStreamSink","tasks.max":"0"})");
+  ASSERT_EQ(invalid.status, 200);
+  EXPECT_GE(Json(invalid)["error_count"].GetInt(), 2);  // tasks.max and topics
+  ExpectError(Call("PUT", "/connector-plugins/FileStreamSource/config/validate",
+                   R"({"connector.class":"FileStreamSink"})"),
+              400,
+              "Included connector type FileStreamSink does not match request type "
+              "FileStreamSource");
+  ExpectError(Call("PUT", "/connector-plugins/FileStreamSource/config/validate", "{}"), 400,
+              "Connector config contains no connector type");
+}
+
+TEST_F(RestApiTest, SourceOffsetsCanBeReadAlteredAndReset) {
+  const std::string input = dir_.File("off.txt");
+  WriteFile(input, "a\nb\nc\n");
+  ASSERT_EQ(CreateSource("off").status, 201);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return Get("/connectors/off/offsets").body.find("\"position\":6") != std::string::npos;
+      },
+      seconds(30)))
+      << Get("/connectors/off/offsets").body;
+  auto offsets = Json(Get("/connectors/off/offsets"));
+  ASSERT_EQ(offsets["offsets"].Size(), 1u);
+  EXPECT_STREQ(offsets["offsets"][0]["partition"]["filename"].GetString(), input.c_str());
+
+  const std::string alter =
+      R"({"offsets":[{"partition":{"filename":")" + input + R"("},"offset":{"position":2}}]})";
+  ExpectError(Call("PATCH", "/connectors/off/offsets", alter), 400,
+              "Connectors must be in the STOPPED state before their offsets can be modified. "
+              "This can be done for the specified connector by issuing a 'PUT' request to the "
+              "'/connectors/off/stop' endpoint");
+  ASSERT_EQ(Call("PUT", "/connectors/off/stop").status, 204);
+  ExpectError(Call("PATCH", "/connectors/off/offsets", R"({"offsets":[]})"), 400,
+              "Partitions / offsets need to be provided for an alter offsets request");
+  HttpResult altered = Call("PATCH", "/connectors/off/offsets", alter);
+  ASSERT_EQ(altered.status, 200) << altered.body;
+  EXPECT_EQ(std::string(Json(altered)["message"].GetString())
+                .rfind("The Connect framework-managed offsets for this connector have been altered "
+                       "successfully.",
+                       0),
+            0u);
+  EXPECT_NE(Get("/connectors/off/offsets").body.find("\"position\":2"), std::string::npos);
+
+  HttpResult reset = Call("DELETE", "/connectors/off/offsets");
+  ASSERT_EQ(reset.status, 200) << reset.body;
+  EXPECT_EQ(Get("/connectors/off/offsets").body, R"({"offsets":[]})");
+  ExpectError(Get("/connectors/none/offsets"), 404, "Connector none not found");
+
+  // A resumed connector continues from the stored offsets: after the reset it reads from 0.
+  ASSERT_EQ(Call("PUT", "/connectors/off/resume").status, 202);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return Get("/connectors/off/offsets").body.find("\"position\":6") != std::string::npos;
+      },
+      seconds(30)));
+}
+
+TEST_F(RestApiTest, LoggersChangeLevelsLive) {
+  auto loggers = Json(Get("/admin/loggers"));
+  ASSERT_TRUE(loggers.HasMember("root"));
+  EXPECT_STREQ(loggers["root"]["level"].GetString(), "INFO");
+  HttpResult set = Call("PUT", "/admin/loggers/root", R"({"level":"debug"})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_NE(set.body.find("\"root\""), std::string::npos);
+  auto root = Json(Get("/admin/loggers/root"));
+  EXPECT_STREQ(root["level"].GetString(), "DEBUG");
+  EXPECT_TRUE(root["last_modified"].IsInt64());
+  ExpectError(Call("PUT", "/admin/loggers/root", R"({"level":"LOUD"})"), 404,
+              "invalid log level 'LOUD'.");
+  ExpectError(Call("PUT", "/admin/loggers/root", "{}"), 400,
+              "Desired 'level' parameter was not specified in request.");
+  ExpectError(Get("/admin/loggers/no.such"), 404, "Logger no.such not found.");
+}
+
+TEST_F(RestApiTest, RestMadeConnectorsSurviveRestart) {
+  ASSERT_EQ(CreateSource("keep").status, 201);
+  ASSERT_EQ(CreateSource("paused").status, 201);
+  ASSERT_EQ(CreateSource("stopped").status, 201);
+  ASSERT_EQ(CreateSource("gone").status, 201);
+  ASSERT_EQ(Call("PATCH", "/connectors/keep/config", R"({"batch.size":"7"})").status, 200);
+  ASSERT_EQ(Call("PUT", "/connectors/paused/pause").status, 202);
+  ASSERT_EQ(Call("PUT", "/connectors/stopped/stop").status, 204);
+  ASSERT_EQ(Call("DELETE", "/connectors/gone").status, 204);
+
+  StopWorker();
+  StartWorker();
+  EXPECT_EQ(Get("/connectors").body, R"(["keep","paused","stopped"])");
+  EXPECT_STREQ(Json(Get("/connectors/keep/config"))["batch.size"].GetString(), "7");
+  EXPECT_EQ(ConnectorState("keep"), "RUNNING");
+  EXPECT_EQ(ConnectorState("paused"), "PAUSED");
+  EXPECT_EQ(ConnectorState("stopped"), "STOPPED");
+}
+
+TEST_F(RestApiTest, ConcurrentClientsLeaveConsistentState) {
+  constexpr int kClients = 4;
+  constexpr int kRounds = 5;
+  std::atomic<int> unexpected{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      for (int round = 0; round < kRounds; ++round) {
+        const std::string name = "c" + std::to_string(c) + "-" + std::to_string(round);
+        if (CreateSource(name).status != 201) ++unexpected;
+        if (Call("PUT", "/connectors/" + name + "/pause").status != 202) ++unexpected;
+        if (Call("PATCH", "/connectors/" + name + "/config", R"({"batch.size":"9"})").status !=
+            200) {
+          ++unexpected;
+        }
+        // Everyone races on one shared name: exactly one create wins per absence.
+        int shared = CreateSource("shared").status;
+        if (shared != 201 && shared != 409) ++unexpected;
+        if (round % 2 == 1 && Call("DELETE", "/connectors/" + name).status != 204) ++unexpected;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(unexpected.load(), 0);
+  auto names = Json(Get("/connectors"));
+  std::set<std::string> got;
+  for (const auto& n : names.GetArray()) got.insert(n.GetString());
+  std::set<std::string> want{"shared"};
+  for (int c = 0; c < kClients; ++c) {
+    for (int round = 0; round < kRounds; round += 2) {
+      want.insert("c" + std::to_string(c) + "-" + std::to_string(round));
+    }
+  }
+  EXPECT_EQ(got, want);
+  for (const auto& name : want) {
+    if (name == "shared") continue;
+    EXPECT_EQ(ConnectorState(name), "PAUSED") << name;
+    EXPECT_STREQ(Json(Get("/connectors/" + name + "/config"))["batch.size"].GetString(), "9");
+  }
+}
+
+}  // namespace
+}  // namespace tributary::testing
