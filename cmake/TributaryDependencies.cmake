@@ -2,6 +2,7 @@
 find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 find_package(RapidJSON REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(spdlog REQUIRED)
@@ -11,6 +12,9 @@ find_package(Boost 1.74 REQUIRED)
 find_package(OpenSSL REQUIRED)
 if(TRIBUTARY_BUILD_TESTS)
   find_package(GTest REQUIRED)
+endif()
+if(TRIBUTARY_JEMALLOC AND NOT TRIBUTARY_SANITIZE AND NOT TRIBUTARY_FUZZ)
+  pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
 endif()
 
 # RapidJSON's Debian config exports only variables; give it a target.

@@ -13,7 +13,7 @@ PACKAGES=(
   # libraries (see cmake/TributaryDependencies.cmake)
   librdkafka-dev libboost-dev libboost-system-dev rapidjson-dev libyaml-cpp-dev libssl-dev
   libpq-dev libthrift-dev thrift-compiler libspdlog-dev libfmt-dev libcli11-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev libjemalloc-dev
   # test-time and benchmark tools
   kcat postgresql nginx-light curl ca-certificates
 )

@@ -181,7 +181,7 @@ Result<size_t> FileStreamSourceTask::ReadBlock() {
   return static_cast<size_t>(n);
 }
 
-void FileStreamSourceTask::ExtractLines(std::vector<SourceRecord>& out) {
+void FileStreamSourceTask::ExtractLines(std::vector<SourceRecord>& out, int64_t timestamp_ms) {
   while (static_cast<int64_t>(out.size()) < batch_size_) {
     const char* base = buffer_.data() + buffer_start_;
     size_t n = buffer_.size() - buffer_start_;
@@ -211,7 +211,7 @@ void FileStreamSourceTask::ExtractLines(std::vector<SourceRecord>& out) {
     record.topic = topic_;
     record.value_schema = schemas::String();
     record.value = Value::String(std::string(base, until));
-    record.timestamp = NowMs();
+    record.timestamp = timestamp_ms;
     if (stdin_) {
       record.source_partition = {{kFilenameField, Value::Null()}};
       record.source_offset = {{kPositionField, Value::Null()}};
@@ -252,11 +252,12 @@ Result<std::vector<SourceRecord>> FileStreamSourceTask::Poll() {
   while (true) {
     if (fd_ < 0 && !stdin_) TRIBUTARY_RETURN_IF_ERROR(OpenFile());
     if (fd_ >= 0) {
-      ExtractLines(out);
+      const int64_t now = NowMs();
+      ExtractLines(out, now);
       while (static_cast<int64_t>(out.size()) < batch_size_) {
         TRIBUTARY_ASSIGN_OR_RETURN(size_t n, ReadBlock());
         if (n == 0) break;
-        ExtractLines(out);
+        ExtractLines(out, now);
       }
     }
     if (!out.empty()) return out;

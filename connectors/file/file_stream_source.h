@@ -87,7 +87,8 @@ class FileStreamSourceTask : public SourceTask {
   // Waits up to `ms` (at most) for new data to read; returns early when data is there.
   void WaitForData(int64_t ms);
   // Moves complete lines from buffer_ into `out` until it holds batch_size_ records.
-  void ExtractLines(std::vector<SourceRecord>& out);
+  // Appends complete lines as records, all stamped with `timestamp_ms` (one clock read per batch).
+  void ExtractLines(std::vector<SourceRecord>& out, int64_t timestamp_ms);
   void CloseFile();
 
   std::string filename_;

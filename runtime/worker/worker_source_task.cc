@@ -271,12 +271,19 @@ void WorkerSourceTask::HandleDelivery(const rd_kafka_message_t& message) {
 }
 
 void WorkerSourceTask::ReleaseAcknowledged(std::deque<Submitted>& records, PartitionQueue* queue) {
-  while (!records.empty() && records.front().acked) {
-    if (queue != nullptr && !records.front().record.source_offset.empty()) {
-      queue->committable = std::move(records.front().record.source_offset);
+  size_t acked = 0;
+  while (acked < records.size() && records[acked].acked) ++acked;
+  if (acked == 0) return;
+  // Only the newest offset of the released prefix matters.
+  if (queue != nullptr) {
+    for (size_t i = acked; i-- > 0;) {
+      if (!records[i].record.source_offset.empty()) {
+        queue->committable = std::move(records[i].record.source_offset);
+        break;
+      }
     }
-    records.pop_front();
   }
+  records.erase(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(acked));
 }
 
 Status WorkerSourceTask::CommitOffsets() {
