@@ -169,7 +169,7 @@ bootstrap.servers=$BS
 key.converter=org.apache.kafka.connect.storage.StringConverter
 value.converter=org.apache.kafka.connect.storage.StringConverter
 offset.storage.file.filename=$BENCH_TMP/worker-$2.offsets
-offset.flush.interval.ms=20
+offset.flush.interval.ms=${FLUSH_MS:-20}
 listeners=http://127.0.0.1:$2
 EOF
 }

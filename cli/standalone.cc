@@ -94,7 +94,7 @@ int RunWorker(ConfigMap worker_props, const std::vector<NamedConfig>& connectors
     broker = std::move(*started);
     config->raw["bootstrap.servers"] = broker->bootstrap_servers();
     spdlog::warn("=====================================================================");
-    spdlog::warn("bootstrap.servers is not set: started the EMBEDDED Kafka broker at {}",
+    spdlog::warn("bootstrap.servers is unset or 'embedded': started the EMBEDDED Kafka broker at {}",
                  broker->bootstrap_servers());
     spdlog::warn("It keeps data in memory only (newest ~5 MiB per partition) and is gone when the");
     spdlog::warn("worker stops. For development and demos only - never for production.");

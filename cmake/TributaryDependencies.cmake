@@ -3,6 +3,8 @@ find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+pkg_check_modules(THRIFT REQUIRED IMPORTED_TARGET thrift)
+find_program(THRIFT_COMPILER thrift REQUIRED)  # thrift-compiler: generates the Snowplow CollectorPayload code
 find_package(RapidJSON REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(spdlog REQUIRED)

@@ -391,11 +391,13 @@ RestResponse ConnectorsResource::AlterOffsets(const RestRequest& request) {
   }
   std::vector<runtime::ConnectorOffset> offsets;
   for (const auto& entry : doc["offsets"].GetArray()) {
-    if (!entry.IsObject() || !entry.HasMember("partition") || !entry["partition"].IsObject()) {
-      return RestResponse::Error(400, "Source partitions may not be null or missing");
+    if (!entry.IsObject()) {
+      return RestResponse::Error(400, "Offsets must be objects with 'partition' and 'offset'");
     }
+    // The herder checks partitions: its messages depend on the connector type (source or sink).
     runtime::ConnectorOffset offset;
-    offset.partition_json = Compact(entry["partition"]);
+    offset.partition_json =
+        entry.HasMember("partition") ? Compact(entry["partition"]) : std::string("null");
     if (!entry.HasMember("offset") || entry["offset"].IsNull()) {
       offset.offset_json = "null";
     } else if (entry["offset"].IsObject()) {

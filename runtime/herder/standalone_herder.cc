@@ -10,11 +10,16 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
+#include "runtime/config/client_config.h"
 #include "runtime/config/placeholders.h"
+#include "runtime/errors/error_handling.h"
+#include "runtime/herder/sink_offsets.h"
 #include "runtime/storage/atomic_file.h"
+#include "runtime/transforms/transformation_chain.h"
 #include "runtime/worker/connector_config.h"
 
 namespace tributary::runtime {
@@ -49,6 +54,167 @@ ConfigMap RedactTaskConfig(const ConfigMap& task, const ConfigMap& raw) {
     if (!resolved.ok() || Lookup(*resolved, key) == value) value = it->second;
   }
   return out;
+}
+
+using ConfigErrors = std::map<std::string, std::vector<std::string>>;
+
+void Merge(ConfigErrors& into, ConfigErrors from) {
+  for (auto& [key, messages] : from) {
+    auto& list = into[key];
+    list.insert(list.end(), messages.begin(), messages.end());
+  }
+}
+
+// Every per-key error of a placeholder-resolved connector config, as Connect's
+// AbstractHerder.validateConnectorConfig finds them: the common keys, errors.* (with the sink rule
+// that the DLQ topic may not be consumed by the connector itself), transforms and predicates
+// (each one instantiated and configured), and the connector's own Validate. Empty lists removed.
+ConfigErrors CollectConfigErrors(const Plugins& plugins, ConnectorType type, Connector& connector,
+                                 const ConfigMap& values) {
+  ConfigErrors errors = runtime::ValidateConnectorConfig(type, values);
+  Merge(errors, ErrorHandlingConfigDef(type).Validate(values));
+  if (type == ConnectorType::kSink) {
+    const std::string dlq = Lookup(values, "errors.deadletterqueue.topic.name");
+    const std::string topics = Lookup(values, "topics");
+    if (!dlq.empty()) {
+      std::stringstream list(topics);
+      for (std::string topic; std::getline(list, topic, ',');) {
+        topic.erase(0, topic.find_first_not_of(" \t"));
+        topic.erase(topic.find_last_not_of(" \t") + 1);
+        if (topic == dlq) {
+          errors["errors.deadletterqueue.topic.name"].push_back(
+              "The DLQ topic '" + dlq + "' may not be included in the list of topics ('topics=" +
+              topics + "') consumed by the connector");
+          break;
+        }
+      }
+    }
+  }
+  Merge(errors,
+        TransformationChain::Validate(
+            values, [&](const std::string& name) { return plugins.NewTransformation(name); },
+            [&](const std::string& name) { return plugins.NewPredicate(name); }));
+  Merge(errors, connector.Validate(values));
+  std::erase_if(errors, [](const auto& entry) { return entry.second.empty(); });
+  return errors;
+}
+
+// The ConfigInfos group of a key that neither definition declares (Connect's enriched groups).
+const char* ExtraKeyGroup(const std::string& key) {
+  if (key == "transforms" || key.rfind("transforms.", 0) == 0) return "Transforms";
+  if (key == "predicates" || key.rfind("predicates.", 0) == 0) return "Predicates";
+  return "Connector";
+}
+
+// The consumer group and topics of sink connector `name` with raw config `raw`.
+Result<SinkOffsetsTarget> SinkTarget(const ConfigMap& worker_config, const std::string& name,
+                                     const ConfigMap& raw) {
+  TRIBUTARY_ASSIGN_OR_RETURN(ConfigMap resolved, ResolvePlaceholders(raw));
+  TRIBUTARY_ASSIGN_OR_RETURN(ConnectorConfig common,
+                             ParseConnectorConfig(ConnectorType::kSink, resolved));
+  TRIBUTARY_ASSIGN_OR_RETURN(ClientConfig client,
+                             BuildClientConfig(ClientRole::kConsumer, worker_config, resolved));
+  SinkOffsetsTarget target;
+  target.consumer_properties = std::move(client.properties);
+  target.connector = name;
+  target.topics = common.topics;
+  target.topics_regex = common.topics_regex;
+  return target;
+}
+
+// Java's String.valueOf of a JSON value, as Connect prints request values in its messages.
+std::string JavaText(const rapidjson::Value& value) {
+  if (value.IsString()) return std::string(value.GetString(), value.GetStringLength());
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// Parses an integer the way Connect does (Integer/Long.parseLong of the value's text, so both
+// 10 and "10" are accepted).
+template <typename T>
+std::optional<T> ParseJavaInteger(const rapidjson::Value& value) {
+  const std::string text = JavaText(value);
+  if (text.empty()) return std::nullopt;
+  size_t i = (text[0] == '-' || text[0] == '+') ? 1 : 0;
+  if (i == text.size()) return std::nullopt;
+  for (size_t j = i; j < text.size(); ++j) {
+    if (text[j] < '0' || text[j] > '9') return std::nullopt;
+  }
+  try {
+    long long parsed = std::stoll(text);
+    if (parsed < std::numeric_limits<T>::min() || parsed > std::numeric_limits<T>::max()) {
+      return std::nullopt;
+    }
+    return static_cast<T>(parsed);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// Connect's SinkUtils.parseSinkConnectorOffsets: InvalidArgument with Connect's messages.
+Result<std::vector<SinkPartitionOffset>> ParseSinkOffsets(
+    const std::vector<ConnectorOffset>& offsets) {
+  std::vector<SinkPartitionOffset> out;
+  for (const auto& entry : offsets) {
+    rapidjson::Document partition;
+    partition.Parse(entry.partition_json.c_str(), entry.partition_json.size());
+    if (partition.HasParseError() || partition.IsNull()) {
+      return Status::InvalidArgument(
+          "The partition for a sink connector offset cannot be null or missing");
+    }
+    if (!partition.IsObject() || !partition.HasMember("kafka_topic") ||
+        !partition.HasMember("kafka_partition")) {
+      return Status::InvalidArgument(
+          "The partition for a sink connector offset must contain the keys 'kafka_topic' and "
+          "'kafka_partition'");
+    }
+    if (partition["kafka_topic"].IsNull()) {
+      return Status::InvalidArgument("Kafka topic names must be valid strings and may not be null");
+    }
+    if (partition["kafka_partition"].IsNull()) {
+      return Status::InvalidArgument("Kafka partitions must be valid numbers and may not be null");
+    }
+    SinkPartitionOffset parsed;
+    parsed.topic = JavaText(partition["kafka_topic"]);
+    auto number = ParseJavaInteger<int32_t>(partition["kafka_partition"]);
+    if (!number) {
+      return Status::InvalidArgument(
+          "Failed to parse the following Kafka partition value in the provided offsets: '" +
+          JavaText(partition["kafka_partition"]) +
+          "'. Partition values for sink connectors need to be integers.");
+    }
+    parsed.partition = *number;
+    if (entry.offset_json != "null") {
+      rapidjson::Document offset;
+      offset.Parse(entry.offset_json.c_str(), entry.offset_json.size());
+      if (offset.HasParseError() || !offset.IsObject() || !offset.HasMember("kafka_offset")) {
+        return Status::InvalidArgument(
+            "The offset for a sink connector should either be null or contain the key "
+            "'kafka_offset'");
+      }
+      auto value = ParseJavaInteger<int64_t>(offset["kafka_offset"]);
+      if (!value || *value < 0) {
+        return Status::InvalidArgument(
+            "Failed to parse the following Kafka offset value in the provided offsets: '" +
+            JavaText(offset["kafka_offset"]) +
+            "'. Offset values for sink connectors need to be integers.");
+      }
+      parsed.offset = *value;
+    }
+    out.push_back(std::move(parsed));
+  }
+  return out;
+}
+
+std::string ModifiedOffsetsMessage(bool reset) {
+  // Our connectors have no alterOffsets() hook, which is Connect's default (returns false).
+  return std::string("The Connect framework-managed offsets for this connector have been ") +
+         (reset ? "reset" : "altered") +
+         " successfully. However, if this connector manages offsets externally, they will need "
+         "to be manually " +
+         (reset ? "reset" : "altered") + " in the system that the connector uses.";
 }
 
 std::string Compact(const rapidjson::Value& value) {
@@ -100,12 +266,8 @@ Result<ConnectorType> StandaloneHerder::CheckConfig(const std::string& name,
   const ConnectorType type = (*plugin)->type;
   Result<ConfigMap> resolved = ResolvePlaceholders(*config);
   if (!resolved.ok()) return Status::InvalidConfig(resolved.status().message());
-  auto errors = runtime::ValidateConnectorConfig(type, *resolved);
-  for (auto& [key, messages] : (*plugin)->factory()->Validate(*resolved)) {
-    auto& into = errors[key];
-    into.insert(into.end(), messages.begin(), messages.end());
-  }
-  std::erase_if(errors, [](const auto& entry) { return entry.second.empty(); });
+  ConfigErrors errors =
+      CollectConfigErrors(worker_.plugins(), type, *(*plugin)->factory(), *resolved);
   if (!errors.empty()) return Status::InvalidConfig(InvalidConnectorConfigMessage(errors));
   return type;
 }
@@ -527,14 +689,7 @@ Result<ConfigInfos> StandaloneHerder::ValidateConnectorConfig(const ConfigMap& c
     }
     if (!placed) errors["connector.class"].push_back(resolved.status().message());
   }
-  for (auto& [key, messages] : runtime::ValidateConnectorConfig(type, values)) {
-    auto& into = errors[key];
-    into.insert(into.end(), messages.begin(), messages.end());
-  }
-  for (auto& [key, messages] : connector->Validate(values)) {
-    auto& into = errors[key];
-    into.insert(into.end(), messages.begin(), messages.end());
-  }
+  Merge(errors, CollectConfigErrors(worker_.plugins(), type, *connector, values));
 
   ConfigInfos infos;
   infos.name = connector_class;
@@ -560,6 +715,7 @@ Result<ConfigInfos> StandaloneHerder::ValidateConnectorConfig(const ConfigMap& c
     infos.configs.push_back(std::move(info));
   };
   for (const ConfigKey& key : ConnectorConfigDef(type).keys()) add_key(key, "Common");
+  for (const ConfigKey& key : ErrorHandlingConfigDef(type).keys()) add_key(key, "Error Handling");
   for (const ConfigKey& key : connector->Definition().keys()) add_key(key, "Connector");
   // Errors on keys neither definition declares (cross-key rules of a connector's Validate).
   for (const auto& [name, messages] : errors) {
@@ -567,7 +723,7 @@ Result<ConfigInfos> StandaloneHerder::ValidateConnectorConfig(const ConfigMap& c
     ConfigKey key;
     key.name = name;
     key.null_default = true;
-    add_key(std::move(key), "Connector");
+    add_key(std::move(key), ExtraKeyGroup(name));
   }
   return infos;
 }
@@ -615,13 +771,32 @@ Result<std::vector<ConfigKey>> StandaloneHerder::PluginConfig(const std::string&
 // ---- offsets (KIP-875) ----
 
 Result<std::vector<ConnectorOffset>> StandaloneHerder::GetOffsets(const std::string& name) const {
+  ConfigMap sink_config;
   {
     std::lock_guard lock(mutex_);
     auto it = connectors_.find(name);
     if (it == connectors_.end()) return Status::NotFound("Connector " + name + " not found");
-    if (it->second.type == ConnectorType::kSink) {
-      return Status::Unavailable("Offsets of sink connectors are not supported yet");
+    if (it->second.type == ConnectorType::kSink) sink_config = it->second.config;
+  }
+  if (!sink_config.empty()) {
+    // Kafka is asked without holding any lock.
+    TRIBUTARY_ASSIGN_OR_RETURN(SinkOffsetsTarget target,
+                               SinkTarget(worker_.options().worker_config, name, sink_config));
+    TRIBUTARY_ASSIGN_OR_RETURN(std::vector<SinkPartitionOffset> committed, ReadSinkOffsets(target));
+    std::vector<ConnectorOffset> offsets;
+    for (const auto& entry : committed) {
+      rapidjson::StringBuffer partition;
+      rapidjson::Writer<rapidjson::StringBuffer> p(partition);
+      p.StartObject();
+      p.Key("kafka_topic");
+      p.String(entry.topic.c_str(), static_cast<rapidjson::SizeType>(entry.topic.size()));
+      p.Key("kafka_partition");
+      p.Int(entry.partition);
+      p.EndObject();
+      offsets.push_back({std::string(partition.GetString(), partition.GetSize()),
+                         "{\"kafka_offset\":" + std::to_string(*entry.offset) + "}"});
     }
+    return offsets;
   }
   std::vector<ConnectorOffset> offsets;
   for (const auto& [key, value] : worker_.offset_store().All()) {
@@ -640,6 +815,7 @@ Result<std::string> StandaloneHerder::ModifyOffsets(const std::string& name,
                                                     const std::vector<ConnectorOffset>& offsets,
                                                     bool reset) {
   std::lock_guard request(request_mutex_);
+  ConfigMap sink_config;
   {
     std::lock_guard lock(mutex_);
     auto it = connectors_.find(name);
@@ -651,10 +827,9 @@ Result<std::string> StandaloneHerder::ModifyOffsets(const std::string& name,
           "'/connectors/" +
           name + "/stop' endpoint");
     }
-    if (it->second.type == ConnectorType::kSink) {
-      return Status::Unavailable("Offsets of sink connectors are not supported yet");
-    }
+    if (it->second.type == ConnectorType::kSink) sink_config = it->second.config;
   }
+  if (!sink_config.empty()) return ModifySinkOffsets(name, sink_config, offsets, reset);
   std::vector<OffsetEntry> entries;
   if (reset) {
     TRIBUTARY_ASSIGN_OR_RETURN(std::vector<ConnectorOffset> current, GetOffsets(name));
@@ -673,6 +848,9 @@ Result<std::string> StandaloneHerder::ModifyOffsets(const std::string& name,
       }
       TRIBUTARY_ASSIGN_OR_RETURN(std::string key,
                                  worker_.offset_serializer().Key(name, *partition));
+      if (offset.partition_json.empty() || offset.partition_json.front() != '{') {
+        return Status::InvalidArgument("Source partitions may not be null or missing");
+      }
       if (offset.offset_json == "null") {
         entries.emplace_back(key, std::nullopt);
         continue;
@@ -688,12 +866,24 @@ Result<std::string> StandaloneHerder::ModifyOffsets(const std::string& name,
     }
   }
   TRIBUTARY_RETURN_IF_ERROR(worker_.offset_store().Set(entries));
-  // Our connectors have no alterOffsets() hook, which is Connect's default (returns false).
-  return std::string("The Connect framework-managed offsets for this connector have been ") +
-         (reset ? "reset" : "altered") +
-         " successfully. However, if this connector manages offsets externally, they will need "
-         "to be manually " +
-         (reset ? "reset" : "altered") + " in the system that the connector uses.";
+  return ModifiedOffsetsMessage(reset);
+}
+
+Result<std::string> StandaloneHerder::ModifySinkOffsets(const std::string& name,
+                                                        const ConfigMap& config,
+                                                        const std::vector<ConnectorOffset>& offsets,
+                                                        bool reset) {
+  TRIBUTARY_ASSIGN_OR_RETURN(SinkOffsetsTarget target,
+                             SinkTarget(worker_.options().worker_config, name, config));
+  std::vector<SinkPartitionOffset> changes;
+  if (reset) {
+    TRIBUTARY_ASSIGN_OR_RETURN(changes, ReadSinkOffsets(target));
+    for (auto& change : changes) change.offset.reset();
+  } else {
+    TRIBUTARY_ASSIGN_OR_RETURN(changes, ParseSinkOffsets(offsets));
+  }
+  TRIBUTARY_RETURN_IF_ERROR(WriteSinkOffsets(target, changes));
+  return ModifiedOffsetsMessage(reset);
 }
 
 // ---- persistence ----

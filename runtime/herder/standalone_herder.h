@@ -105,6 +105,9 @@ class StandaloneHerder : public Herder, private TaskStatusListener {
   // Computes task configs and starts the tasks of `name`. Requires mutex_ held.
   Status StartTasksLocked(const std::string& name, Entry& entry, const ConfigMap& resolved);
   void FailConnectorLocked(Entry& entry, const Status& status);
+  // KIP-875 for a STOPPED sink connector with raw config `config`. Requires request_mutex_ only.
+  Result<std::string> ModifySinkOffsets(const std::string& name, const ConfigMap& config,
+                                        const std::vector<ConnectorOffset>& offsets, bool reset);
   // Rewrites the connectors file. Requires mutex_ held. Errors are logged.
   void PersistLocked() const;
   ConnectorInfo InfoLocked(const std::string& name, const Entry& entry) const;

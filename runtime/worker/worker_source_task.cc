@@ -115,17 +115,22 @@ Status WorkerSourceTask::SendRecords(std::vector<SourceRecord>& records) {
 }
 
 Status WorkerSourceTask::Send(SourceRecord record) {
+  // CommitRecord and error reports get the record as the task produced it, before transforms (as
+  // in Connect), so a chain that may change it works on a copy.
+  std::optional<SourceRecord> original;
   if (!options_.transformations.empty()) {
+    original = record;
     std::string failed_class;
     Result<bool> keep = options_.transformations.Apply(record, std::nullopt, &failed_class);
     if (!keep.ok()) {
-      return HandleFailure(ErrorStage::kTransformation, failed_class, keep.status(), record);
+      return HandleFailure(ErrorStage::kTransformation, failed_class, keep.status(), *original);
     }
     if (!*keep) {
-      Skip(std::move(record));
+      Skip(std::move(*original));
       return Status::Ok();
     }
   }
+  SourceRecord& as_produced = original ? *original : record;
   const std::string& topic = record.topic;
   auto key = errors_->ExecuteWithRetry([&] {
     return options_.key_converter->FromConnectData(topic, record.key_schema, record.key);
@@ -133,7 +138,8 @@ Status WorkerSourceTask::Send(SourceRecord record) {
   if (!key.ok()) {
     return HandleFailure(
         ErrorStage::kKeyConverter, options_.key_converter_class,
-        key.status().WithContext("Failed to convert the key of " + DescribeRecord(record)), record);
+        key.status().WithContext("Failed to convert the key of " + DescribeRecord(record)),
+        as_produced);
   }
   auto value = errors_->ExecuteWithRetry([&] {
     return options_.value_converter->FromConnectData(topic, record.value_schema, record.value);
@@ -142,7 +148,7 @@ Status WorkerSourceTask::Send(SourceRecord record) {
     return HandleFailure(
         ErrorStage::kValueConverter, options_.value_converter_class,
         value.status().WithContext("Failed to convert the value of " + DescribeRecord(record)),
-        record);
+        as_produced);
   }
   rd_kafka_headers_t* headers = nullptr;
   if (!record.headers.empty()) {
@@ -155,7 +161,7 @@ Status WorkerSourceTask::Send(SourceRecord record) {
         return HandleFailure(ErrorStage::kHeaderConverter, options_.header_converter_class,
                              bytes.status().WithContext("Failed to convert header '" + header.key +
                                                         "' of " + DescribeRecord(record)),
-                             record);
+                             as_produced);
       }
       rd_kafka_header_add(headers, header.key.data(), static_cast<ssize_t>(header.key.size()),
                           *bytes ? (*bytes)->data() : nullptr, *bytes ? (*bytes)->size() : 0);
@@ -163,11 +169,16 @@ Status WorkerSourceTask::Send(SourceRecord record) {
   }
   const int32_t partition = record.kafka_partition.value_or(RD_KAFKA_PARTITION_UA);
   const int64_t timestamp = record.timestamp.value_or(0);
-  Submitted* submitted = Track(std::move(record));
+  rd_kafka_topic_t* topic_handle = TopicHandle(record.topic);
+  if (topic_handle == nullptr) {
+    if (headers) rd_kafka_headers_destroy(headers);
+    return Status::InvalidArgument(
+        "Cannot send " + DescribeRecord(record) +
+        ": invalid topic name: " + rd_kafka_err2str(rd_kafka_last_error()));
+  }
+  Submitted* submitted = Track(std::move(as_produced));
   submitted->key_bytes = std::move(*key);
   submitted->value_bytes = std::move(*value);
-  // Stable until the entry is released after the delivery report: the deque never moves it.
-  const char* topic_name = submitted->record.topic.c_str();
   // A missing key or value is a Kafka null (nullptr), distinct from an empty one.
   auto& key_bytes = submitted->key_bytes;
   auto& value_bytes = submitted->value_bytes;
@@ -178,7 +189,7 @@ Status WorkerSourceTask::Send(SourceRecord record) {
 
   while (true) {
     rd_kafka_resp_err_t err = rd_kafka_producev(
-        producer_.get(), RD_KAFKA_V_TOPIC(topic_name), RD_KAFKA_V_PARTITION(partition),
+        producer_.get(), RD_KAFKA_V_RKT(topic_handle), RD_KAFKA_V_PARTITION(partition),
         // No copy: the bytes stay in `submitted` until delivered.
         RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_KEY(key_data, key_size),
         RD_KAFKA_V_VALUE(value_data, value_size), RD_KAFKA_V_TIMESTAMP(timestamp),
@@ -198,6 +209,14 @@ Status WorkerSourceTask::Send(SourceRecord record) {
   }
   ++in_flight_;
   return Status::Ok();
+}
+
+rd_kafka_topic_t* WorkerSourceTask::TopicHandle(const std::string& name) {
+  auto it = topics_.find(name);
+  if (it != topics_.end()) return it->second;
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(producer_.get(), name.c_str(), nullptr);
+  if (handle != nullptr) topics_.emplace(name, handle);
+  return handle;
 }
 
 WorkerSourceTask::Submitted* WorkerSourceTask::Track(SourceRecord record) {
@@ -314,6 +333,8 @@ void WorkerSourceTask::Close() {
       rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
       rd_kafka_poll(producer_.get(), 0);
     }
+    for (auto& [name, handle] : topics_) rd_kafka_topic_destroy(handle);
+    topics_.clear();
     producer_.reset();
   }
 }

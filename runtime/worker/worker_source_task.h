@@ -100,6 +100,10 @@ class WorkerSourceTask : public WorkerTask {
   SourceTaskOptions options_;
   std::unique_ptr<Context> context_;
   KafkaHandle producer_;
+  // Topic handles by name: producing through a handle skips librdkafka's per-message topic lookup
+  // (a lock and a hash probe). Released before the producer.
+  std::map<std::string, rd_kafka_topic_t*, std::less<>> topics_;
+  rd_kafka_topic_t* TopicHandle(const std::string& name);
   std::list<PartitionQueue> queues_;  // std::list: stable addresses
   PartitionQueue* last_queue_ = nullptr;
   std::deque<Submitted> unpartitioned_;  // records without source partition, until acknowledged

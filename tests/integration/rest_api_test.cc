@@ -5,7 +5,9 @@
 #include <rapidjson/document.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
+#include <map>
 #include <regex>
 #include <set>
 #include <thread>
@@ -417,6 +419,163 @@ TEST_F(RestApiTest, ConcurrentClientsLeaveConsistentState) {
     EXPECT_EQ(ConnectorState(name), "PAUSED") << name;
     EXPECT_STREQ(Json(Get("/connectors/" + name + "/config"))["batch.size"].GetString(), "9");
   }
+}
+
+TEST_F(RestApiTest, TransformAndErrorKeysAreValidatedBeforeAnythingRuns) {
+  const std::string file = dir_.File("t.txt");
+  WriteFile(file, "");
+  const std::string base =
+      R"("connector.class":"FileStreamSource","topic":"lines","file":")" + file + R"(")";
+  // validate: the unknown transform class is an error on its own key.
+  HttpResult validated = Call(
+      "PUT", "/connector-plugins/FileStreamSource/config/validate",
+      "{" + base + R"(,"name":"t","transforms":"bad","transforms.bad.type":"NoSuchTransform",)" +
+          R"("errors.tolerance":"sometimes"})");
+  ASSERT_EQ(validated.status, 200) << validated.body;
+  auto infos = Json(validated);
+  EXPECT_EQ(infos["error_count"].GetInt(), 2) << validated.body;
+  std::map<std::string, std::string> errors;
+  for (const auto& config : infos["configs"].GetArray()) {
+    if (config["value"]["errors"].Size() > 0) {
+      errors[config["value"]["name"].GetString()] = config["value"]["errors"][0].GetString();
+    }
+  }
+  EXPECT_EQ(errors["transforms.bad.type"],
+            "Invalid value NoSuchTransform for configuration transforms.bad.type: Class "
+            "NoSuchTransform could not be found.");
+  EXPECT_NE(errors["errors.tolerance"].find("sometimes"), std::string::npos);
+
+  // create / PUT / PATCH: 400 with Connect's message, nothing created or changed.
+  ExpectError(Call("POST", "/connectors",
+                   R"({"name":"t","config":{)" + base +
+                       R"(,"transforms":"bad","transforms.bad.type":"NoSuchTransform"}})"),
+              400,
+              "Connector configuration is invalid and contains the following 1 error(s):\n"
+              "transforms.bad.type: Invalid value NoSuchTransform for configuration "
+              "transforms.bad.type: Class NoSuchTransform could not be found.\n"
+              "You can also find the above list of errors at the endpoint "
+              "`/connector-plugins/{connectorType}/config/validate`");
+  EXPECT_EQ(Get("/connectors").body, "[]");
+  HttpResult bad_predicate =
+      Call("PUT", "/connectors/t/config",
+           "{" + base +
+               R"(,"transforms":"r","transforms.r.type":"RegexRouter","transforms.r.regex":"x",)"
+               R"("transforms.r.replacement":"y","transforms.r.predicate":"nope"})");
+  EXPECT_EQ(bad_predicate.status, 400) << bad_predicate.body;
+  EXPECT_NE(bad_predicate.body.find("transforms.r.predicate: Invalid value nope"),
+            std::string::npos)
+      << bad_predicate.body;
+  EXPECT_EQ(Get("/connectors").body, "[]");
+
+  ASSERT_EQ(Call("POST", "/connectors", R"({"name":"t","config":{)" + base + "}}").status, 201);
+  HttpResult patched = Call("PATCH", "/connectors/t/config", R"({"errors.retry.timeout":"soon"})");
+  EXPECT_EQ(patched.status, 400) << patched.body;
+  EXPECT_NE(patched.body.find("errors.retry.timeout"), std::string::npos) << patched.body;
+  EXPECT_FALSE(Json(Get("/connectors/t/config")).HasMember("errors.retry.timeout"));
+
+  // A sink may not consume its own dead-letter queue.
+  HttpResult dlq =
+      Call("PUT", "/connector-plugins/FileStreamSink/config/validate",
+           R"({"name":"d","connector.class":"FileStreamSink","file":"x","topics":"a,dlq",)"
+           R"("errors.tolerance":"all","errors.deadletterqueue.topic.name":"dlq"})");
+  ASSERT_EQ(dlq.status, 200);
+  EXPECT_EQ(Json(dlq)["error_count"].GetInt(), 1) << dlq.body;
+  EXPECT_NE(dlq.body.find("The DLQ topic 'dlq' may not be included in the list of topics "
+                          "('topics=a,dlq') consumed by the connector"),
+            std::string::npos)
+      << dlq.body;
+}
+
+TEST_F(RestApiTest, SinkOffsetsCanBeReadAlteredAndReset) {
+  const std::string input = dir_.File("in.txt");
+  const std::string output = dir_.File("out.txt");
+  WriteFile(input, "r0\nr1\nr2\nr3\nr4\n");
+  ASSERT_EQ(CreateSource("in").status, 201);
+  auto lines = [&] {
+    if (!std::filesystem::exists(output)) return size_t{0};
+    std::string text = ReadFile(output);
+    return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+  };
+  ASSERT_EQ(Call("POST", "/connectors",
+                 R"({"name":"out","config":{"connector.class":"FileStreamSink","topics":"lines",)"
+                 // A short session: the embedded broker lets a group that a member left take
+                 // (session timeout - 1 s) before a new member can join.
+                 R"("consumer.override.session.timeout.ms":"6000",)"
+                 R"("consumer.override.heartbeat.interval.ms":"1000",)"
+                 R"("file":")" +
+                     output + R"("}})")
+                .status,
+            201);
+  ASSERT_TRUE(WaitUntil([&] { return lines() == 5; }, seconds(30)))
+      << lines() << Get("/connectors/out/status").body;
+  const std::string committed_5 =
+      R"({"offsets":[{"partition":{"kafka_topic":"lines","kafka_partition":0},)"
+      R"("offset":{"kafka_offset":5}}]})";
+  ASSERT_TRUE(
+      WaitUntil([&] { return Get("/connectors/out/offsets").body == committed_5; }, seconds(30)))
+      << Get("/connectors/out/offsets").body;
+
+  const std::string alter =
+      R"({"offsets":[{"partition":{"kafka_topic":"lines","kafka_partition":"0"},)"
+      R"("offset":{"kafka_offset":"2"}}]})";
+  ExpectError(Call("PATCH", "/connectors/out/offsets", alter), 400,
+              "Connectors must be in the STOPPED state before their offsets can be modified. "
+              "This can be done for the specified connector by issuing a 'PUT' request to the "
+              "'/connectors/out/stop' endpoint");
+  ASSERT_EQ(Call("PUT", "/connectors/out/stop").status, 204);
+  const std::string p = R"({"offsets":[{"partition":)";
+  ExpectError(Call("PATCH", "/connectors/out/offsets", p + R"(null,"offset":null}]})"), 400,
+              "The partition for a sink connector offset cannot be null or missing");
+  ExpectError(Call("PATCH", "/connectors/out/offsets", p + R"({},"offset":null}]})"), 400,
+              "The partition for a sink connector offset must contain the keys 'kafka_topic' "
+              "and 'kafka_partition'");
+  ExpectError(Call("PATCH", "/connectors/out/offsets",
+                   p + R"({"kafka_topic":null,"kafka_partition":0},"offset":null}]})"),
+              400, "Kafka topic names must be valid strings and may not be null");
+  ExpectError(Call("PATCH", "/connectors/out/offsets",
+                   p + R"({"kafka_topic":"lines","kafka_partition":"x"},"offset":null}]})"),
+              400,
+              "Failed to parse the following Kafka partition value in the provided offsets: 'x'. "
+              "Partition values for sink connectors need to be integers.");
+  ExpectError(Call("PATCH", "/connectors/out/offsets",
+                   p + R"({"kafka_topic":"lines","kafka_partition":0},"offset":{}}]})"),
+              400,
+              "The offset for a sink connector should either be null or contain the key "
+              "'kafka_offset'");
+  ExpectError(
+      Call("PATCH", "/connectors/out/offsets",
+           p + R"({"kafka_topic":"lines","kafka_partition":0},"offset":{"kafka_offset":"y"}}]})"),
+      400,
+      "Failed to parse the following Kafka offset value in the provided offsets: 'y'. Offset "
+      "values for sink connectors need to be integers.");
+
+  HttpResult altered = Call("PATCH", "/connectors/out/offsets", alter);
+  ASSERT_EQ(altered.status, 200) << altered.body;
+  EXPECT_EQ(std::string(Json(altered)["message"].GetString())
+                .rfind("The Connect framework-managed offsets for this connector have been altered "
+                       "successfully.",
+                       0),
+            0u);
+  EXPECT_EQ(Get("/connectors/out/offsets").body,
+            R"({"offsets":[{"partition":{"kafka_topic":"lines","kafka_partition":0},)"
+            R"("offset":{"kafka_offset":2}}]})");
+  // Resumed, the sink re-reads from offset 2: r2, r3, r4 arrive a second time.
+  ASSERT_EQ(Call("PUT", "/connectors/out/resume").status, 202);
+  ASSERT_TRUE(WaitUntil([&] { return lines() == 8; }, seconds(30))) << lines();
+  EXPECT_EQ(ReadFile(output), "r0\nr1\nr2\nr3\nr4\nr2\nr3\nr4\n");
+  ASSERT_TRUE(
+      WaitUntil([&] { return Get("/connectors/out/offsets").body == committed_5; }, seconds(30)));
+
+  // DELETE resets to the earliest offset: everything is read again.
+  ASSERT_EQ(Call("PUT", "/connectors/out/stop").status, 204);
+  HttpResult reset = Call("DELETE", "/connectors/out/offsets");
+  ASSERT_EQ(reset.status, 200) << reset.body;
+  EXPECT_EQ(
+      std::string(Json(reset)["message"].GetString())
+          .rfind("The Connect framework-managed offsets for this connector have been reset", 0),
+      0u);
+  ASSERT_EQ(Call("PUT", "/connectors/out/resume").status, 202);
+  ASSERT_TRUE(WaitUntil([&] { return lines() == 13; }, seconds(30))) << lines();
 }
 
 }  // namespace

@@ -10,6 +10,9 @@
 #include "runtime/converters/simple_header_converter.h"
 #include "runtime/converters/string_converter.h"
 #include "runtime/kafka/embedded_broker.h"
+#include "runtime/transforms/builtin_transforms.h"
+#include "runtime/transforms/transformation_chain.h"
+#include "runtime/worker/plugins.h"
 #include "runtime/worker/worker_sink_task.h"
 #include "runtime/worker/worker_source_task.h"
 
@@ -65,9 +68,16 @@ class CountingSourceTask : public SourceTask {
     if (records.empty()) std::this_thread::sleep_for(milliseconds(5));
     return records;
   }
-  void CommitRecord(const SourceRecord&, const RecordMetadata* metadata) override {
-    if (metadata != nullptr) ++*committed_records_;
+  void CommitRecord(const SourceRecord& record, const RecordMetadata* metadata) override {
+    if (metadata == nullptr) return;
+    ++*committed_records_;
+    std::lock_guard lock(mutex);
+    last_record_topic = record.topic;
+    last_written_topic = metadata->topic;
   }
+  std::mutex mutex;
+  std::string last_record_topic;
+  std::string last_written_topic;
   void Stop() override {}
 
  private:
@@ -94,10 +104,15 @@ class WorkerTaskTest : public ::testing::Test {
     return c;
   }
 
-  std::unique_ptr<WorkerSourceTask> NewSourceTask(int total, std::atomic<int>* acked) {
+  std::unique_ptr<WorkerSourceTask> NewSourceTask(int total, std::atomic<int>* acked,
+                                                  TransformationChain chain = {},
+                                                  CountingSourceTask** task_out = nullptr) {
     SourceTaskOptions o;
     o.id = {"counting", 0};
-    o.task = std::make_unique<CountingSourceTask>(total, acked);
+    auto task = std::make_unique<CountingSourceTask>(total, acked);
+    if (task_out) *task_out = task.get();
+    o.task = std::move(task);
+    o.transformations = std::move(chain);
     o.key_converter = NewStringConverter(true);
     o.value_converter = NewStringConverter(false);
     o.header_converter = std::make_unique<SimpleHeaderConverter>();
@@ -138,6 +153,31 @@ TEST_F(WorkerTaskTest, SourceCommitsOffsetsOnlyAfterProducerAck) {
   ASSERT_TRUE(broker_->BrokerUp(1).ok());
   ASSERT_TRUE(WaitUntil([&] { return CommittedN() == 500; }, seconds(30))) << CommittedN();
   EXPECT_EQ(acked.load(), 500);
+  task->Stop();
+  EXPECT_TRUE(task->AwaitStop(seconds(10)));
+}
+
+TEST_F(WorkerTaskTest, SourceCommitRecordGetsTheRecordBeforeTransforms) {
+  Plugins plugins;
+  for (auto& plugin : BuiltinTransformations()) plugins.AddTransformation(std::move(plugin));
+  auto chain = TransformationChain::Build(
+      {{"transforms", "route"},
+       {"transforms.route.type", "org.apache.kafka.connect.transforms.RegexRouter"},
+       {"transforms.route.regex", "numbers"},
+       {"transforms.route.replacement", "renamed"}},
+      [&](const std::string& name) { return plugins.NewTransformation(name); },
+      [&](const std::string& name) { return plugins.NewPredicate(name); });
+  ASSERT_TRUE(chain.ok()) << chain.status().ToString();
+  std::atomic<int> acked{0};
+  CountingSourceTask* counting = nullptr;
+  auto task = NewSourceTask(10, &acked, std::move(*chain), &counting);
+  task->Start();
+  ASSERT_TRUE(WaitUntil([&] { return acked.load() == 10; }, seconds(30)));
+  {
+    std::lock_guard lock(counting->mutex);
+    EXPECT_EQ(counting->last_record_topic, "numbers");   // as the task produced it
+    EXPECT_EQ(counting->last_written_topic, "renamed");  // where Kafka stored it
+  }
   task->Stop();
   EXPECT_TRUE(task->AwaitStop(seconds(10)));
 }

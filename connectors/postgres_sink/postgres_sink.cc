@@ -1,0 +1,1029 @@
+#include "connectors/postgres_sink/postgres_sink.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <tuple>
+#include <unordered_map>
+
+#include "connectors/common/value_json.h"
+
+namespace tributary::connectors::postgres_sink {
+namespace {
+
+using pg::QuoteIdentifier;
+using pg::TableId;
+
+constexpr const char* kConnectionUrl = "connection.url";
+constexpr const char* kConnectionUser = "connection.user";
+constexpr const char* kConnectionPassword = "connection.password";
+constexpr const char* kInsertMode = "insert.mode";
+constexpr const char* kPkMode = "pk.mode";
+constexpr const char* kPkFields = "pk.fields";
+constexpr const char* kFieldsWhitelist = "fields.whitelist";
+constexpr const char* kFieldsInclude = "fields.include";
+constexpr const char* kTableNameFormat = "table.name.format";
+constexpr const char* kAutoCreate = "auto.create";
+constexpr const char* kAutoEvolve = "auto.evolve";
+constexpr const char* kBatchSize = "batch.size";
+constexpr const char* kDeleteEnabled = "delete.enabled";
+constexpr const char* kMaxRetries = "max.retries";
+constexpr const char* kRetryBackoffMs = "retry.backoff.ms";
+constexpr const char* kQuoteIdentifiers = "quote.sql.identifiers";
+constexpr const char* kDbTimezone = "db.timezone";
+constexpr const char* kValueColumn = "string.output.value.column.name";
+constexpr const char* kExactlyOnce = "exactly.once.enabled";
+constexpr const char* kOffsetsTable = "exactly.once.offsets.table";
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Columns and how each is taken from a record.
+
+enum class Source { kTopic, kPartition, kOffset, kKeyWhole, kKeyField, kValueWhole, kValueField };
+
+}  // namespace
+
+struct Column {
+  std::string name;
+  std::string sql_type;
+  bool optional = true;
+  bool pk = false;
+  Source source = Source::kValueField;
+  int field_index = -1;
+  SchemaPtr schema;   // null: render by value kind (schemaless)
+  bool json = false;  // render as JSON text (jsonb)
+};
+
+// How the records of one run map to one table.
+struct RunLayout {
+  TableId table;
+  std::vector<Column> columns;  // pk columns first
+  bool tombstones = false;      // a run of deletes
+  std::vector<const Column*> PkColumns() const {
+    std::vector<const Column*> out;
+    for (const auto& c : columns)
+      if (c.pk) out.push_back(&c);
+    return out;
+  }
+};
+
+namespace {
+
+// Connect schema -> PostgreSQL column type, as the JDBC sink's PostgreSqlDatabaseDialect, plus
+// STRUCT/MAP (and arrays of them) -> jsonb where the JDBC sink fails.
+std::string SqlType(const Schema& schema, bool* json) {
+  *json = false;
+  if (schema.IsLogical(Decimal::kLogicalName)) return "DECIMAL";
+  if (schema.IsLogical(Date::kLogicalName)) return "DATE";
+  if (schema.IsLogical(Time::kLogicalName)) return "TIME";
+  if (schema.IsLogical(Timestamp::kLogicalName)) return "TIMESTAMP";
+  switch (schema.type()) {
+    case SchemaType::kInt8:
+    case SchemaType::kInt16:
+      return "SMALLINT";
+    case SchemaType::kInt32:
+      return "INT";
+    case SchemaType::kInt64:
+      return "BIGINT";
+    case SchemaType::kFloat32:
+      return "REAL";
+    case SchemaType::kFloat64:
+      return "DOUBLE PRECISION";
+    case SchemaType::kBoolean:
+      return "BOOLEAN";
+    case SchemaType::kString:
+      return "TEXT";
+    case SchemaType::kBytes:
+      return "BYTEA";
+    case SchemaType::kArray: {
+      const Schema* element = schema.value_schema().get();
+      if (element && element->type() != SchemaType::kArray &&
+          element->type() != SchemaType::kStruct && element->type() != SchemaType::kMap) {
+        bool ignored;
+        return SqlType(*element, &ignored) + "[]";
+      }
+      *json = true;
+      return "JSONB";
+    }
+    case SchemaType::kMap:
+    case SchemaType::kStruct:
+      *json = true;
+      return "JSONB";
+  }
+  return "TEXT";
+}
+
+// A column type for a schemaless primitive (a key without schema).
+std::string SqlTypeOfKind(const Value& value, bool* json) {
+  *json = false;
+  switch (value.kind()) {
+    case ValueKind::kBoolean:
+      return "BOOLEAN";
+    case ValueKind::kInt8:
+    case ValueKind::kInt16:
+    case ValueKind::kInt32:
+    case ValueKind::kInt64:
+      return "BIGINT";
+    case ValueKind::kFloat32:
+    case ValueKind::kFloat64:
+      return "DOUBLE PRECISION";
+    case ValueKind::kBytes:
+      return "BYTEA";
+    case ValueKind::kDecimal:
+      return "DECIMAL";
+    case ValueKind::kString:
+    case ValueKind::kNull:
+      return "TEXT";
+    default:
+      *json = true;
+      return "JSONB";
+  }
+}
+
+// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+void CivilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += (m <= 2);
+}
+
+void AppendDate(std::string& out, int64_t days) {
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, y, m, d);
+  char buf[40];
+  if (y <= 0) {
+    std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02u BC", static_cast<long long>(1 - y), m, d);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
+  }
+  out += buf;
+}
+
+void AppendTimeOfDay(std::string& out, int64_t ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%02lld:%02lld:%02lld.%03lld",
+                static_cast<long long>(ms / 3600000), static_cast<long long>(ms / 60000 % 60),
+                static_cast<long long>(ms / 1000 % 60), static_cast<long long>(ms % 1000));
+  out += buf;
+}
+
+template <typename F>
+void AppendFloat(std::string& out, F v) {
+  if (std::isnan(v)) {
+    out += "NaN";
+  } else if (std::isinf(v)) {
+    out += v > 0 ? "Infinity" : "-Infinity";
+  } else {
+    char buf[64];
+    auto res = std::to_chars(buf, buf + sizeof(buf), v);
+    out.append(buf, res.ptr);
+  }
+}
+
+// The PostgreSQL text form of a non-null value (before COPY escaping). `schema` may be null.
+void AppendText(std::string& out, const Value& value, const Schema* schema, bool json);
+
+void AppendArrayElement(std::string& out, const Value& value, const Schema* schema) {
+  if (value.is_null()) {
+    out += "NULL";
+    return;
+  }
+  std::string text;
+  AppendText(text, value, schema, false);
+  out.push_back('"');
+  for (char c : text) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+void AppendText(std::string& out, const Value& value, const Schema* schema, bool json) {
+  if (json) return pg::AppendValueJson(out, value);
+  if (schema && schema->name()) {
+    if (schema->IsLogical(Date::kLogicalName) && value.AsInteger())
+      return AppendDate(out, *value.AsInteger());
+    if (schema->IsLogical(Time::kLogicalName) && value.AsInteger())
+      return AppendTimeOfDay(out, *value.AsInteger());
+    if (schema->IsLogical(Timestamp::kLogicalName) && value.AsInteger()) {
+      int64_t ms = *value.AsInteger();
+      int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86400000 - 1) / 86400000);
+      AppendDate(out, days);
+      out.push_back(' ');
+      AppendTimeOfDay(out, ms - days * 86400000);
+      // "BC" must come last for timestamps.
+      if (auto bc = out.rfind(" BC "); bc != std::string::npos) {
+        out.erase(bc, 3);
+        out += " BC";
+      }
+      return;
+    }
+  }
+  switch (value.kind()) {
+    case ValueKind::kNull:
+      return;
+    case ValueKind::kBoolean:
+      out += value.as_bool() ? "t" : "f";
+      return;
+    case ValueKind::kInt8:
+    case ValueKind::kInt16:
+    case ValueKind::kInt32:
+    case ValueKind::kInt64:
+      out += std::to_string(*value.AsInteger());
+      return;
+    case ValueKind::kFloat32:
+      return AppendFloat(out, value.as_float32());
+    case ValueKind::kFloat64:
+      return AppendFloat(out, value.as_float64());
+    case ValueKind::kString:
+      out += value.as_string();
+      return;
+    case ValueKind::kBytes: {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      for (uint8_t b : value.as_bytes()) {
+        out.push_back(kHex[b >> 4]);
+        out.push_back(kHex[b & 15]);
+      }
+      return;
+    }
+    case ValueKind::kDecimal:
+      out += value.as_decimal().ToString();
+      return;
+    case ValueKind::kArray: {
+      const Schema* element = schema ? schema->value_schema().get() : nullptr;
+      out.push_back('{');
+      bool first = true;
+      for (const Value& v : value.as_array()) {
+        if (!first) out.push_back(',');
+        first = false;
+        AppendArrayElement(out, v, element);
+      }
+      out.push_back('}');
+      return;
+    }
+    case ValueKind::kMap:
+    case ValueKind::kStruct:
+      return pg::AppendValueJson(out, value);
+  }
+}
+
+// Appends `text` escaped for COPY's text format.
+void AppendCopyEscaped(std::string& out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+}
+
+const Value* ColumnValue(const SinkRecord& r, const Column& c, Value& scratch) {
+  switch (c.source) {
+    case Source::kTopic:
+      scratch = Value::String(r.topic);
+      return &scratch;
+    case Source::kPartition:
+      scratch = Value::Int32(r.kafka_partition.value_or(-1));
+      return &scratch;
+    case Source::kOffset:
+      scratch = Value::Int64(r.kafka_offset);
+      return &scratch;
+    case Source::kKeyWhole:
+      return &r.key;
+    case Source::kValueWhole:
+      return &r.value;
+    case Source::kKeyField:
+      return r.key.kind() == ValueKind::kStruct ? &r.key.as_struct().Get(c.field_index) : nullptr;
+    case Source::kValueField:
+      return r.value.kind() == ValueKind::kStruct ? &r.value.as_struct().Get(c.field_index)
+                                                  : nullptr;
+  }
+  return nullptr;
+}
+
+// Appends one COPY text row (columns tab-separated, newline-terminated).
+void AppendRow(std::string& out, const SinkRecord& r, const std::vector<const Column*>& columns,
+               std::string& cell) {
+  Value scratch;
+  bool first = true;
+  for (const Column* c : columns) {
+    if (!first) out.push_back('\t');
+    first = false;
+    const Value* v = ColumnValue(r, *c, scratch);
+    if (!v || v->is_null()) {
+      out += "\\N";
+      continue;
+    }
+    cell.clear();
+    AppendText(cell, *v, c->schema.get(), c->json);
+    AppendCopyEscaped(out, cell);
+  }
+  out.push_back('\n');
+}
+
+std::string RecordName(const SinkRecord& r) {
+  return "record (topic=" + r.topic +
+         ", partition=" + std::to_string(r.kafka_partition.value_or(-1)) +
+         ", offset=" + std::to_string(r.kafka_offset) + ")";
+}
+
+bool SameSchema(const SchemaPtr& a, const SchemaPtr& b) { return a == b || SchemaEquals(a, b); }
+
+// Adds the record's key columns (pk.mode=record_key).
+Status AddKeyColumns(const SinkRecord& r, const PostgresSinkConfig& config,
+                     std::vector<Column>& cols) {
+  if (!r.key_schema) {
+    if (r.key.is_null())
+      return Status::DataError(RecordName(r) + " has a null key, but pk.mode=record_key");
+    if (r.key.kind() == ValueKind::kMap || r.key.kind() == ValueKind::kStruct) {
+      return Status::DataError(RecordName(r) +
+                               " has a schemaless structured key; pk.mode=record_key needs a "
+                               "primitive key or a key with a struct schema");
+    }
+    if (config.pk_fields.size() != 1)
+      return Status::InvalidConfig(
+          "pk.mode=record_key with a primitive key needs exactly one name in pk.fields");
+    Column c{config.pk_fields[0], "", false, true, Source::kKeyWhole};
+    c.sql_type = SqlTypeOfKind(r.key, &c.json);
+    cols.push_back(c);
+    return Status::Ok();
+  }
+  const Schema& ks = *r.key_schema;
+  if (ks.type() != SchemaType::kStruct) {
+    if (config.pk_fields.size() != 1)
+      return Status::InvalidConfig(
+          "pk.mode=record_key with a primitive key needs exactly one name in pk.fields");
+    Column c{config.pk_fields[0], "", false, true, Source::kKeyWhole, -1, r.key_schema};
+    c.sql_type = SqlType(ks, &c.json);
+    cols.push_back(c);
+    return Status::Ok();
+  }
+  std::vector<std::string> names = config.pk_fields;
+  if (names.empty())
+    for (const auto& f : ks.fields()) names.push_back(f.name);
+  for (const auto& name : names) {
+    const Field* f = ks.FindField(name);
+    if (!f) return Status::InvalidConfig("pk.fields: key schema has no field '" + name + "'");
+    Column c{f->name, "", false, true, Source::kKeyField, f->index, f->schema};
+    c.sql_type = SqlType(*f->schema, &c.json);
+    cols.push_back(c);
+  }
+  return Status::Ok();
+}
+
+// The layout of `r` (whose table is `table`).
+Result<RunLayout> LayoutFor(const SinkRecord& r, const TableId& table,
+                            const PostgresSinkConfig& config) {
+  RunLayout layout;
+  layout.table = table;
+  layout.tombstones = r.value.is_null() && config.delete_enabled;
+  if (r.value.is_null() && !config.delete_enabled) {
+    return Status::DataError(RecordName(r) +
+                             " has a null value (tombstone) and delete.enabled=false");
+  }
+  auto& cols = layout.columns;
+  switch (config.pk_mode) {
+    case PkMode::kNone:
+      break;
+    case PkMode::kKafka: {
+      std::vector<std::string> names = config.pk_fields;
+      if (names.empty()) names = {"__connect_topic", "__connect_partition", "__connect_offset"};
+      if (names.size() != 3)
+        return Status::InvalidConfig("pk.mode=kafka needs 3 names in pk.fields (or none)");
+      cols.push_back({names[0], "TEXT", false, true, Source::kTopic});
+      cols.push_back({names[1], "INT", false, true, Source::kPartition});
+      cols.push_back({names[2], "BIGINT", false, true, Source::kOffset});
+      break;
+    }
+    case PkMode::kRecordKey:
+      TRIBUTARY_RETURN_IF_ERROR(AddKeyColumns(r, config, cols));
+      break;
+    case PkMode::kRecordValue:
+      break;  // below, from the value struct
+  }
+  if (layout.tombstones) return layout;
+
+  const Schema* vs = r.value_schema.get();
+  if (vs && vs->type() == SchemaType::kStruct) {
+    if (r.value.kind() != ValueKind::kStruct)
+      return Status::DataError(RecordName(r) + " has a struct schema but a non-struct value");
+    // Value fields named like a key column are the key column (as in the JDBC sink).
+    std::set<std::string> pk_names;
+    for (const auto& c : cols) pk_names.insert(c.name);
+    if (config.pk_mode == PkMode::kRecordValue) {
+      std::vector<std::string> names = config.pk_fields;
+      if (names.empty())
+        for (const auto& f : vs->fields()) names.push_back(f.name);
+      for (const auto& name : names) {
+        const Field* f = vs->FindField(name);
+        if (!f) return Status::InvalidConfig("pk.fields: value schema has no field '" + name + "'");
+        Column c{f->name, "", false, true, Source::kValueField, f->index, f->schema};
+        c.sql_type = SqlType(*f->schema, &c.json);
+        cols.push_back(c);
+        pk_names.insert(name);
+      }
+    }
+    for (const auto& f : vs->fields()) {
+      if (pk_names.count(f.name)) continue;
+      if (!config.fields_include.empty() && !config.fields_include.count(f.name)) continue;
+      Column c{f.name, "", f.schema->optional(), false, Source::kValueField, f.index, f.schema};
+      c.sql_type = SqlType(*f.schema, &c.json);
+      cols.push_back(c);
+    }
+    return layout;
+  }
+  if (config.pk_mode == PkMode::kRecordValue) {
+    return Status::DataError(RecordName(r) +
+                             " has no struct value schema, but pk.mode=record_value needs one");
+  }
+  // A value without a struct schema goes into one column: jsonb when schemaless, else the
+  // mapped type (TEXT for StringConverter values).
+  Column c{config.value_column, "", true, false, Source::kValueWhole, -1, r.value_schema};
+  if (vs) {
+    c.sql_type = SqlType(*vs, &c.json);
+  } else {
+    c.sql_type = "JSONB";
+    c.json = true;
+  }
+  cols.push_back(c);
+  return layout;
+}
+
+// "line N" from a COPY error's context, or 0.
+size_t CopyLine(const std::string& message) {
+  size_t at = message.find(", line ");
+  if (at == std::string::npos) return 0;
+  size_t n = 0;
+  std::from_chars(message.data() + at + 7, message.data() + message.size(), n);
+  return n;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Configuration
+
+const ConfigDef& PostgresSinkConfigDef() {
+  static const ConfigDef* def = [] {
+    auto* d = new ConfigDef();
+    d->Define(kConnectionUrl, ConfigType::kString, kNoDefault, Importance::kHigh,
+              "JDBC URL (jdbc:postgresql://host:port/db?user=…), libpq URI (postgresql://…) or "
+              "libpq keyword string.",
+              validators::NonEmptyString());
+    d->Define(kConnectionUser, ConfigType::kString, kNullDefault, Importance::kHigh,
+              "Database user (overrides the URL's).");
+    d->Define(kConnectionPassword, ConfigType::kPassword, kNullDefault, Importance::kHigh,
+              "Database password (overrides the URL's).");
+    d->Define("connection.attempts", ConfigType::kInt, "3", Importance::kLow,
+              "Accepted for compatibility; connection failures are retried per max.retries.",
+              validators::AtLeast(1));
+    d->Define("connection.backoff.ms", ConfigType::kLong, "10000", Importance::kLow,
+              "Accepted for compatibility; see retry.backoff.ms.", validators::AtLeast(0));
+    d->Define(kInsertMode, ConfigType::kString, "insert", Importance::kHigh,
+              "insert: COPY into the table; upsert: INSERT … ON CONFLICT (pk) DO UPDATE; update: "
+              "UPDATE rows matching the primary key.",
+              validators::OneOf({"insert", "upsert", "update"}), "[insert, upsert, update]");
+    d->Define(kPkMode, ConfigType::kString, "none", Importance::kHigh,
+              "Where the primary key comes from: none, kafka (topic/partition/offset), "
+              "record_key, record_value.",
+              validators::OneOf({"none", "kafka", "record_key", "record_value"}),
+              "[none, kafka, record_key, record_value]");
+    d->Define(kPkFields, ConfigType::kList, "", Importance::kMedium,
+              "Primary key column names; their meaning depends on pk.mode.");
+    d->Define(kFieldsWhitelist, ConfigType::kList, "", Importance::kMedium,
+              "Value fields to write (empty: all). Alias of fields.include.");
+    d->Define(kFieldsInclude, ConfigType::kList, "", Importance::kMedium,
+              "Value fields to write (empty: all). Alias of fields.whitelist.");
+    d->Define(kTableNameFormat, ConfigType::kString, "${topic}", Importance::kMedium,
+              "Destination table; ${topic} is replaced by the record's topic. 'a.b' is schema a, "
+              "table b.",
+              validators::NonEmptyString());
+    d->Define(kAutoCreate, ConfigType::kBoolean, "false", Importance::kMedium,
+              "CREATE TABLE when the destination table is missing.");
+    d->Define(kAutoEvolve, ConfigType::kBoolean, "false", Importance::kMedium,
+              "ALTER TABLE … ADD COLUMN (nullable) for fields the table lacks.");
+    d->Define(kBatchSize, ConfigType::kInt, "3000", Importance::kMedium,
+              "Buffered records that trigger a write from put().", validators::AtLeast(1));
+    d->Define(kDeleteEnabled, ConfigType::kBoolean, "false", Importance::kMedium,
+              "Tombstones delete the row with the record key's primary key (needs "
+              "pk.mode=record_key).");
+    d->Define(kMaxRetries, ConfigType::kInt, "10", Importance::kMedium,
+              "Consecutive retriable failures (connection loss, restarts) before the task fails.",
+              validators::AtLeast(0));
+    d->Define(kRetryBackoffMs, ConfigType::kInt, "3000", Importance::kMedium,
+              "Wait between retries.", validators::AtLeast(0));
+    d->Define(kQuoteIdentifiers, ConfigType::kString, "always", Importance::kMedium,
+              "always: quote table and column names (case-sensitive); never: leave them bare.",
+              validators::OneOf({"always", "never"}), "[always, never]");
+    d->Define(kDbTimezone, ConfigType::kString, "UTC", Importance::kMedium,
+              "Time zone of TIMESTAMP columns. Only UTC is supported.",
+              validators::OneOf({"UTC", "Etc/UTC", "GMT", "Z"}), "[UTC]");
+    d->Define(kValueColumn, ConfigType::kString, "record_value", Importance::kLow,
+              "Column for values without a struct schema: schemaless values (jsonb) and "
+              "primitive values such as strings.",
+              validators::NonEmptyString());
+    d->Define("dialect.name", ConfigType::kString, "", Importance::kLow,
+              "Accepted for compatibility; only PostgreSqlDatabaseDialect (or empty) is valid.",
+              validators::OneOf({"", "PostgreSqlDatabaseDialect"}, false));
+    d->Define("table.types", ConfigType::kList, "TABLE", Importance::kLow,
+              "Accepted for compatibility.");
+    d->Define(kExactlyOnce, ConfigType::kBoolean, "false", Importance::kMedium,
+              "Store Kafka offsets in the database, in the same transaction as the rows, and "
+              "resume from them (exactly-once). Default: at-least-once via consumer offsets.");
+    d->Define(kOffsetsTable, ConfigType::kString, "tributary_sink_offsets", Importance::kLow,
+              "Table holding the offsets in exactly-once mode (created if missing).",
+              validators::NonEmptyString());
+    return d;
+  }();
+  return *def;
+}
+
+Result<PostgresSinkConfig> PostgresSinkConfig::Parse(const ConfigMap& props) {
+  TRIBUTARY_ASSIGN_OR_RETURN(ParsedConfig parsed, PostgresSinkConfigDef().Parse(props));
+  PostgresSinkConfig c;
+  if (auto it = props.find("name"); it != props.end()) c.connector_name = it->second;
+  TRIBUTARY_ASSIGN_OR_RETURN(
+      c.conninfo,
+      pg::ToLibpqConninfo(parsed.GetString(kConnectionUrl), parsed.GetString(kConnectionUser),
+                          parsed.GetString(kConnectionPassword)));
+  std::string mode = Lower(parsed.GetString(kInsertMode));
+  c.insert_mode = mode == "upsert"   ? InsertMode::kUpsert
+                  : mode == "update" ? InsertMode::kUpdate
+                                     : InsertMode::kInsert;
+  std::string pk = Lower(parsed.GetString(kPkMode));
+  c.pk_mode = pk == "kafka"          ? PkMode::kKafka
+              : pk == "record_key"   ? PkMode::kRecordKey
+              : pk == "record_value" ? PkMode::kRecordValue
+                                     : PkMode::kNone;
+  c.pk_fields = parsed.GetList(kPkFields);
+  for (const auto& f : parsed.GetList(kFieldsWhitelist)) c.fields_include.insert(f);
+  for (const auto& f : parsed.GetList(kFieldsInclude)) c.fields_include.insert(f);
+  c.table_name_format = parsed.GetString(kTableNameFormat);
+  c.auto_create = parsed.GetBool(kAutoCreate);
+  c.auto_evolve = parsed.GetBool(kAutoEvolve);
+  c.batch_size = parsed.GetLong(kBatchSize);
+  c.delete_enabled = parsed.GetBool(kDeleteEnabled);
+  c.max_retries = parsed.GetLong(kMaxRetries);
+  c.retry_backoff_ms = parsed.GetLong(kRetryBackoffMs);
+  c.quote_identifiers = Lower(parsed.GetString(kQuoteIdentifiers)) == "always";
+  c.value_column = parsed.GetString(kValueColumn);
+  c.exactly_once = parsed.GetBool(kExactlyOnce);
+  c.offsets_table = TableId::Parse(parsed.GetString(kOffsetsTable));
+  if (c.delete_enabled && c.pk_mode != PkMode::kRecordKey) {
+    return Status::InvalidConfig(
+        "Invalid value true for configuration delete.enabled: it requires pk.mode=record_key");
+  }
+  if (c.insert_mode != InsertMode::kInsert && c.pk_mode == PkMode::kNone) {
+    return Status::InvalidConfig("Invalid value " + mode +
+                                 " for configuration insert.mode: it requires key field names "
+                                 "to be known (set pk.mode to kafka, record_key or record_value)");
+  }
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connector
+
+std::string PostgresSinkConnector::Version() const { return TRIBUTARY_VERSION; }
+
+Status PostgresSinkConnector::Start(const ConfigMap& props) {
+  auto parsed = PostgresSinkConfig::Parse(props);
+  if (!parsed.ok()) return parsed.status();
+  props_ = props;
+  return Status::Ok();
+}
+
+Result<std::vector<ConfigMap>> PostgresSinkConnector::TaskConfigs(int max_tasks) {
+  return std::vector<ConfigMap>(static_cast<size_t>(std::max(max_tasks, 1)), props_);
+}
+
+std::unique_ptr<SinkTask> PostgresSinkConnector::CreateTask() const {
+  return std::make_unique<PostgresSinkTask>();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Task
+
+PostgresSinkTask::PostgresSinkTask() = default;
+PostgresSinkTask::~PostgresSinkTask() = default;
+
+std::string PostgresSinkTask::Version() const { return TRIBUTARY_VERSION; }
+
+std::string PostgresSinkTask::Q(const std::string& identifier) const {
+  return config_.quote_identifiers ? QuoteIdentifier(identifier) : identifier;
+}
+
+Status PostgresSinkTask::Start(const ConfigMap& props) {
+  TRIBUTARY_ASSIGN_OR_RETURN(config_, PostgresSinkConfig::Parse(props));
+  // A database that is down at start is not fatal: Put/Flush retry.
+  Status st = EnsureConnected();
+  if (!st.ok() && !st.retriable()) return st;
+  return Status::Ok();
+}
+
+Status PostgresSinkTask::EnsureConnected() {
+  if (conn_ && conn_->ok()) return Status::Ok();
+  conn_.reset();
+  tables_.clear();
+  TRIBUTARY_ASSIGN_OR_RETURN(auto conn, pg::PgConnection::Connect(config_.conninfo));
+  TRIBUTARY_RETURN_IF_ERROR(conn->Exec("SET TIME ZONE 'UTC'").status());
+  if (config_.exactly_once) {
+    std::string offsets = config_.offsets_table.Sql(true);
+    TRIBUTARY_RETURN_IF_ERROR(
+        conn->Exec("CREATE TABLE IF NOT EXISTS " + offsets +
+                   " (connector TEXT NOT NULL, topic TEXT NOT NULL, kafka_partition INT NOT NULL,"
+                   " next_offset BIGINT NOT NULL, PRIMARY KEY (connector, topic, kafka_partition))")
+            .status());
+  }
+  conn_ = std::move(conn);
+  if (config_.exactly_once) {
+    // A lost connection may have hidden whether the last COMMIT happened: ask the database.
+    need_lookup_.insert(assigned_.begin(), assigned_.end());
+  }
+  return Status::Ok();
+}
+
+Status PostgresSinkTask::LoadOffsets() {
+  if (!config_.exactly_once || need_lookup_.empty()) return Status::Ok();
+  TRIBUTARY_RETURN_IF_ERROR(EnsureConnected());
+  auto rows = conn_->ExecParams("SELECT topic, kafka_partition, next_offset FROM " +
+                                    config_.offsets_table.Sql(true) + " WHERE connector = $1",
+                                {config_.connector_name});
+  if (!rows.ok()) return rows.status();
+  std::map<TopicPartition, int64_t> stored;
+  for (int i = 0; i < rows->rows(); ++i) {
+    stored[{rows->Get(i, 0), std::stoi(rows->Get(i, 1))}] = std::stoll(rows->Get(i, 2));
+  }
+  for (const auto& tp : need_lookup_) {
+    auto it = stored.find(tp);
+    if (it == stored.end()) continue;
+    int64_t previous = committed_.count(tp) ? committed_[tp] : -1;
+    committed_[tp] = it->second;
+    if (it->second != previous) {
+      // Resume from what the database holds; drop what it already has.
+      std::erase_if(buffer_, [&](const SinkRecord& r) {
+        return r.topic == tp.topic && r.kafka_partition == tp.partition &&
+               r.kafka_offset < it->second;
+      });
+      if (!last_buffered_.count(tp) || last_buffered_[tp] < it->second - 1) {
+        last_buffered_[tp] = it->second - 1;
+        context()->Offset(tp, it->second);
+      }
+    }
+  }
+  need_lookup_.clear();
+  return Status::Ok();
+}
+
+Status PostgresSinkTask::Open(const std::vector<TopicPartition>& partitions) {
+  for (const auto& tp : partitions) {
+    assigned_.insert(tp);
+    if (config_.exactly_once) need_lookup_.insert(tp);
+  }
+  Status st = LoadOffsets();
+  // Retried from Put when the database is unreachable right now.
+  if (!st.ok() && !st.retriable()) return st;
+  return Status::Ok();
+}
+
+Status PostgresSinkTask::Close(const std::vector<TopicPartition>& partitions) {
+  for (const auto& tp : partitions) {
+    std::erase_if(buffer_, [&](const SinkRecord& r) {
+      return r.topic == tp.topic && r.kafka_partition == tp.partition;
+    });
+    assigned_.erase(tp);
+    committed_.erase(tp);
+    last_buffered_.erase(tp);
+    need_lookup_.erase(tp);
+  }
+  return Status::Ok();
+}
+
+Status PostgresSinkTask::CountFailure(Status status) {
+  if (!status.retriable()) return status;
+  conn_.reset();  // reconnect next time; a broken transaction must not be reused
+  tables_.clear();
+  if (++retries_ > config_.max_retries) {
+    return status.WithRetriable(false).WithContext("PostgreSQL sink gave up after " +
+                                                   std::to_string(config_.max_retries) +
+                                                   " retries (max.retries)");
+  }
+  context()->Timeout(config_.retry_backoff_ms);
+  return status;
+}
+
+Status PostgresSinkTask::Put(std::vector<SinkRecord>& records) {
+  Status st = LoadOffsets();
+  if (!st.ok()) return CountFailure(st);
+  for (auto& r : records) {
+    if (config_.exactly_once) {
+      TopicPartition tp{r.topic, r.kafka_partition.value_or(-1)};
+      auto c = committed_.find(tp);
+      if (c != committed_.end() && r.kafka_offset < c->second) continue;
+      auto l = last_buffered_.find(tp);
+      if (l != last_buffered_.end() && r.kafka_offset <= l->second) continue;
+      last_buffered_[tp] = r.kafka_offset;
+    }
+    buffer_.push_back(r);
+  }
+  if (buffer_.size() >= static_cast<size_t>(config_.batch_size)) st = WriteBuffer();
+  if (st.ok()) {
+    retries_ = 0;
+    return st;
+  }
+  if (st.retriable()) {
+    // The worker redelivers this batch after the backoff: take its records back.
+    std::set<std::tuple<std::string, int32_t, int64_t>> mine;
+    for (const auto& r : records)
+      mine.emplace(r.topic, r.kafka_partition.value_or(-1), r.kafka_offset);
+    std::erase_if(buffer_, [&](const SinkRecord& r) {
+      return mine.count({r.topic, r.kafka_partition.value_or(-1), r.kafka_offset}) > 0;
+    });
+    last_buffered_.clear();
+    for (const auto& [tp, next] : committed_) last_buffered_[tp] = next - 1;
+    for (const auto& r : buffer_) {
+      TopicPartition tp{r.topic, r.kafka_partition.value_or(-1)};
+      auto [it, inserted] = last_buffered_.emplace(tp, r.kafka_offset);
+      if (!inserted) it->second = std::max(it->second, r.kafka_offset);
+    }
+  }
+  return CountFailure(st);
+}
+
+Status PostgresSinkTask::Flush(const TopicPartitionOffsets& offsets) {
+  Status st = LoadOffsets();
+  if (st.ok()) st = WriteBuffer();
+  if (st.ok()) {
+    retries_ = 0;
+    return st;
+  }
+  return CountFailure(st);
+}
+
+Result<TopicPartitionOffsets> PostgresSinkTask::PreCommit(const TopicPartitionOffsets& offsets) {
+  TRIBUTARY_RETURN_IF_ERROR(Flush(offsets));
+  if (!config_.exactly_once) return offsets;
+  TopicPartitionOffsets safe;
+  for (const auto& [tp, offset] : offsets) {
+    if (auto it = committed_.find(tp); it != committed_.end()) safe[tp] = it->second;
+  }
+  return safe;
+}
+
+void PostgresSinkTask::Stop() {
+  buffer_.clear();
+  conn_.reset();
+}
+
+Status PostgresSinkTask::EnsureTable(const TableId& table, const RunLayout& layout) {
+  auto norm = [&](const std::string& name) {
+    return config_.quote_identifiers ? name : Lower(name);
+  };
+  auto known = tables_.find(table);
+  if (known == tables_.end()) {
+    auto rows = conn_->ExecParams(
+        "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = to_regclass($1) "
+        "AND a.attnum > 0 AND NOT a.attisdropped",
+        {table.Sql(config_.quote_identifiers)});
+    if (!rows.ok()) return rows.status();
+    auto exists = conn_->ExecParams("SELECT to_regclass($1) IS NOT NULL",
+                                    {table.Sql(config_.quote_identifiers)});
+    if (!exists.ok()) return exists.status();
+    if (exists->Get(0, 0) == "t") {
+      std::set<std::string> cols;
+      for (int i = 0; i < rows->rows(); ++i) cols.insert(rows->Get(i, 0));
+      known = tables_.emplace(table, std::move(cols)).first;
+    }
+  }
+  if (known == tables_.end()) {
+    if (!config_.auto_create) {
+      return Status::InvalidConfig("Table " + table.ToString() +
+                                   " is missing and auto-creation is disabled (auto.create)");
+    }
+    std::string sql = "CREATE TABLE " + table.Sql(config_.quote_identifiers) + " (";
+    std::string pk;
+    std::set<std::string> cols;
+    for (size_t i = 0; i < layout.columns.size(); ++i) {
+      const Column& c = layout.columns[i];
+      if (i > 0) sql += ", ";
+      sql += Q(c.name) + " " + c.sql_type + (c.optional && !c.pk ? "" : " NOT NULL");
+      if (c.pk) pk += (pk.empty() ? "" : ", ") + Q(c.name);
+      cols.insert(norm(c.name));
+    }
+    if (!pk.empty()) sql += ", PRIMARY KEY (" + pk + ")";
+    sql += ")";
+    TRIBUTARY_RETURN_IF_ERROR(conn_->Exec(sql).status());
+    tables_[table] = std::move(cols);
+    return Status::Ok();
+  }
+  std::vector<const Column*> missing;
+  for (const auto& c : layout.columns) {
+    if (!known->second.count(norm(c.name))) missing.push_back(&c);
+  }
+  if (missing.empty()) return Status::Ok();
+  if (!config_.auto_evolve) {
+    std::string names;
+    for (const Column* c : missing) names += (names.empty() ? "" : ", ") + c->name;
+    return Status::InvalidConfig("Table " + table.ToString() + " is missing columns [" + names +
+                                 "] and auto-evolution is disabled (auto.evolve)");
+  }
+  for (const Column* c : missing) {
+    if (c->pk) {
+      return Status::InvalidConfig("Table " + table.ToString() + " lacks primary key column " +
+                                   c->name + "; auto.evolve adds only non-key columns");
+    }
+    TRIBUTARY_RETURN_IF_ERROR(conn_
+                                  ->Exec("ALTER TABLE " + table.Sql(config_.quote_identifiers) +
+                                         " ADD COLUMN " + Q(c->name) + " " + c->sql_type)
+                                  .status());
+    known->second.insert(norm(c->name));
+  }
+  return Status::Ok();
+}
+
+Status PostgresSinkTask::WriteRun(const std::vector<const SinkRecord*>& input,
+                                  const RunLayout& layout, int& stage_counter) {
+  TRIBUTARY_RETURN_IF_ERROR(EnsureTable(layout.table, layout));
+  const bool keyed = layout.tombstones || config_.insert_mode != InsertMode::kInsert;
+  std::vector<const Column*> columns;
+  for (const auto& c : layout.columns)
+    if (!layout.tombstones || c.pk) columns.push_back(&c);
+  std::vector<const Column*> pk_columns = layout.PkColumns();
+
+  std::string data;
+  std::string cell;
+  std::vector<const SinkRecord*> run = input;
+  if (keyed) {
+    // Keep only the last record per key: INSERT … ON CONFLICT may touch a row once per statement.
+    std::unordered_map<std::string, size_t> last;
+    std::vector<std::string> keys(run.size());
+    for (size_t i = 0; i < run.size(); ++i) {
+      AppendRow(keys[i], *run[i], pk_columns, cell);
+      last[keys[i]] = i;
+    }
+    if (last.size() != run.size()) {
+      std::vector<const SinkRecord*> kept;
+      for (size_t i = 0; i < run.size(); ++i)
+        if (last[keys[i]] == i) kept.push_back(run[i]);
+      run.swap(kept);
+    }
+  }
+  data.reserve(run.size() * 64);
+  for (const SinkRecord* r : run) AppendRow(data, *r, columns, cell);
+
+  std::string target = layout.table.Sql(config_.quote_identifiers);
+  std::string col_list;
+  for (const Column* c : columns) col_list += (col_list.empty() ? "" : ", ") + Q(c->name);
+  auto name_error = [&](Status st) {
+    if (st.code() != StatusCode::kDataError) return st;
+    size_t line = CopyLine(st.message());
+    if (line >= 1 && line <= run.size()) return st.WithContext(RecordName(*run[line - 1]));
+    return st.WithContext("a batch of " + std::to_string(run.size()) + " records (first " +
+                          RecordName(*run.front()) + ")");
+  };
+  if (!keyed) {
+    return name_error(conn_->CopyIn("COPY " + target + " (" + col_list + ") FROM STDIN", data));
+  }
+  std::string stage = QuoteIdentifier("__tributary_stage_" + std::to_string(stage_counter++));
+  TRIBUTARY_RETURN_IF_ERROR(conn_
+                                ->Exec("CREATE TEMP TABLE " + stage + " ON COMMIT DROP AS SELECT " +
+                                       col_list + " FROM " + target + " WITH NO DATA")
+                                .status());
+  TRIBUTARY_RETURN_IF_ERROR(
+      name_error(conn_->CopyIn("COPY " + stage + " (" + col_list + ") FROM STDIN", data)));
+  std::string pk_list, match, set_list;
+  for (const Column* c : pk_columns) {
+    pk_list += (pk_list.empty() ? "" : ", ") + Q(c->name);
+    match += std::string(match.empty() ? "" : " AND ") + "t." + Q(c->name) + " = s." + Q(c->name);
+  }
+  for (const Column* c : columns) {
+    if (c->pk) continue;
+    set_list += (set_list.empty() ? "" : ", ") + Q(c->name) + " = ";
+    set_list +=
+        config_.insert_mode == InsertMode::kUpdate ? "s." + Q(c->name) : "EXCLUDED." + Q(c->name);
+  }
+  std::string sql;
+  if (layout.tombstones) {
+    sql = "DELETE FROM " + target + " t USING " + stage + " s WHERE " + match;
+  } else if (config_.insert_mode == InsertMode::kUpsert) {
+    sql = "INSERT INTO " + target + " (" + col_list + ") SELECT " + col_list + " FROM " + stage +
+          " ON CONFLICT (" + pk_list + ") DO " +
+          (set_list.empty() ? "NOTHING" : "UPDATE SET " + set_list);
+  } else {
+    if (set_list.empty()) return Status::Ok();  // nothing to update
+    sql = "UPDATE " + target + " t SET " + set_list + " FROM " + stage + " s WHERE " + match;
+  }
+  return name_error(conn_->Exec(sql).status());
+}
+
+Status PostgresSinkTask::WriteBuffer() {
+  if (buffer_.empty()) return Status::Ok();
+  TRIBUTARY_RETURN_IF_ERROR(EnsureConnected());
+  // After a reconnect, first learn whether the last transaction committed (exactly-once).
+  TRIBUTARY_RETURN_IF_ERROR(LoadOffsets());
+  if (buffer_.empty()) return Status::Ok();
+
+  // Split the buffer into runs of records sharing table, schemas and kind.
+  struct Run {
+    RunLayout layout;
+    std::vector<const SinkRecord*> records;
+  };
+  std::vector<Run> runs;
+  const SinkRecord* prev = nullptr;
+  std::string prev_topic;
+  TableId prev_table;
+  for (const SinkRecord& r : buffer_) {
+    bool tombstone = r.value.is_null();
+    if (prev && r.topic == prev->topic && tombstone == prev->value.is_null() &&
+        SameSchema(r.key_schema, prev->key_schema) &&
+        SameSchema(r.value_schema, prev->value_schema) &&
+        // Schemaless keys: the column type follows the key's kind.
+        (r.key_schema || r.key.kind() == prev->key.kind())) {
+      runs.back().records.push_back(&r);
+      prev = &r;
+      continue;
+    }
+    std::string name = config_.table_name_format;
+    for (size_t at; (at = name.find("${topic}")) != std::string::npos;)
+      name.replace(at, 8, r.topic);
+    auto layout = LayoutFor(r, TableId::Parse(name), config_);
+    if (!layout.ok()) return layout.status();
+    runs.push_back({std::move(*layout), {&r}});
+    prev = &r;
+  }
+
+  std::map<TopicPartition, int64_t> next;
+  for (const SinkRecord& r : buffer_) {
+    TopicPartition tp{r.topic, r.kafka_partition.value_or(-1)};
+    next[tp] = std::max(next[tp], r.kafka_offset + 1);
+  }
+
+  Status st = conn_->Exec("BEGIN").status();
+  int stage_counter = 0;
+  for (size_t i = 0; st.ok() && i < runs.size(); ++i) {
+    st = WriteRun(runs[i].records, runs[i].layout, stage_counter);
+  }
+  if (st.ok() && config_.exactly_once) {
+    std::string sql = "INSERT INTO " + config_.offsets_table.Sql(true) +
+                      " (connector, topic, kafka_partition, next_offset) VALUES ";
+    bool first = true;
+    for (const auto& [tp, offset] : next) {
+      sql += std::string(first ? "" : ", ") + "(" + pg::QuoteLiteral(config_.connector_name) +
+             ", " + pg::QuoteLiteral(tp.topic) + ", " + std::to_string(tp.partition) + ", " +
+             std::to_string(offset) + ")";
+      first = false;
+    }
+    sql +=
+        " ON CONFLICT (connector, topic, kafka_partition) DO UPDATE SET next_offset = "
+        "EXCLUDED.next_offset";
+    st = conn_->Exec(sql).status();
+  }
+  if (st.ok()) st = conn_->Exec("COMMIT").status();
+  if (!st.ok()) {
+    tables_.clear();  // DDL of the failed transaction was rolled back
+    if (conn_->ok()) (void)conn_->Exec("ROLLBACK");
+    return st;
+  }
+  for (const auto& [tp, offset] : next) committed_[tp] = std::max(committed_[tp], offset);
+  buffer_.clear();
+  return Status::Ok();
+}
+
+ConnectorPlugin PostgresSinkPlugin() {
+  ConnectorPlugin plugin;
+  plugin.class_name = PostgresSinkConnector::kClassName;
+  plugin.aliases = {"PostgresSink", "PostgresSinkConnector"};
+  plugin.type = ConnectorType::kSink;
+  plugin.version = TRIBUTARY_VERSION;
+  plugin.factory = [] { return std::make_unique<PostgresSinkConnector>(); };
+  return plugin;
+}
+
+}  // namespace tributary::connectors::postgres_sink

@@ -1,0 +1,128 @@
+#pragma once
+
+// PostgreSQL sink: runs Confluent JDBC sink configs (io.confluent.connect.jdbc.JdbcSinkConnector)
+// against PostgreSQL through libpq, writing batches with COPY. See
+// connectors/postgres_sink/README.md.
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "connectors/common/postgres.h"
+#include "runtime/api/config_def.h"
+#include "runtime/api/connector.h"
+#include "runtime/api/plugin_info.h"
+#include "runtime/api/sink_task.h"
+
+namespace tributary::connectors::postgres_sink {
+
+const ConfigDef& PostgresSinkConfigDef();
+
+enum class InsertMode { kInsert, kUpsert, kUpdate };
+enum class PkMode { kNone, kKafka, kRecordKey, kRecordValue };
+
+// The parsed configuration.
+struct PostgresSinkConfig {
+  std::string connector_name;
+  std::string conninfo;  // libpq keyword string
+  InsertMode insert_mode = InsertMode::kInsert;
+  PkMode pk_mode = PkMode::kNone;
+  std::vector<std::string> pk_fields;
+  std::set<std::string> fields_include;  // empty: all value fields
+  std::string table_name_format = "${topic}";
+  bool auto_create = false;
+  bool auto_evolve = false;
+  int64_t batch_size = 3000;
+  bool delete_enabled = false;
+  int64_t max_retries = 10;
+  int64_t retry_backoff_ms = 3000;
+  bool quote_identifiers = true;
+  std::string value_column = "record_value";
+  bool exactly_once = false;
+  pg::TableId offsets_table;
+
+  // InvalidConfig naming the key for bad or inconsistent values (e.g. delete.enabled without
+  // pk.mode=record_key, upsert with pk.mode=none).
+  static Result<PostgresSinkConfig> Parse(const ConfigMap& props);
+};
+
+class PostgresSinkConnector : public SinkConnector {
+ public:
+  static constexpr const char* kClassName = "io.confluent.connect.jdbc.JdbcSinkConnector";
+
+  std::string Version() const override;
+  const ConfigDef& Definition() const override { return PostgresSinkConfigDef(); }
+  Status Start(const ConfigMap& props) override;
+  Result<std::vector<ConfigMap>> TaskConfigs(int max_tasks) override;
+  void Stop() override {}
+  std::unique_ptr<SinkTask> CreateTask() const override;
+
+ private:
+  ConfigMap props_;
+};
+
+struct Column;
+struct RunLayout;
+
+// Buffers records in Put and writes them in one transaction per write: when batch.size records
+// are buffered (in Put) and on Flush/PreCommit. Each write groups consecutive records with the
+// same table, schemas and kind (row or tombstone) into runs; a run is one COPY (insert), or a COPY
+// into a temporary table merged with INSERT … ON CONFLICT / UPDATE … FROM / DELETE … USING.
+//
+// Errors: connection loss and server restarts give a retriable Unavailable (Put: the batch of that
+// Put is taken back so the worker redelivers it after retry.backoff.ms; Flush/PreCommit: nothing is
+// committed and the buffer is kept) until max.retries consecutive failures, then a fatal error. A
+// record the database rejects gives a fatal DataError naming its topic, partition, offset and the
+// column.
+//
+// Exactly-once mode (exactly.once.enabled): the next offset of every partition written is stored
+// in the offsets table in the same transaction as the rows; Open seeks to it, records below it are
+// skipped, and PreCommit reports only what that table holds.
+//
+// Threading: the task's thread only.
+class PostgresSinkTask : public SinkTask {
+ public:
+  PostgresSinkTask();
+  ~PostgresSinkTask() override;
+
+  std::string Version() const override;
+  Status Start(const ConfigMap& props) override;
+  Status Open(const std::vector<TopicPartition>& partitions) override;
+  Status Put(std::vector<SinkRecord>& records) override;
+  Status Flush(const TopicPartitionOffsets& offsets) override;
+  Result<TopicPartitionOffsets> PreCommit(const TopicPartitionOffsets& offsets) override;
+  Status Close(const std::vector<TopicPartition>& partitions) override;
+  void Stop() override;
+
+  size_t buffered_for_test() const { return buffer_.size(); }
+
+ private:
+  Status EnsureConnected();
+  Status LoadOffsets();
+  // Writes the whole buffer in one transaction; on success the buffer is empty.
+  Status WriteBuffer();
+  Status WriteRun(const std::vector<const SinkRecord*>& run, const RunLayout& layout,
+                  int& stage_counter);
+  Status EnsureTable(const pg::TableId& table, const RunLayout& layout);
+  // Maps a retriable failure to a retriable status until max.retries is exceeded.
+  Status CountFailure(Status status);
+  std::string Q(const std::string& identifier) const;
+
+  PostgresSinkConfig config_;
+  std::unique_ptr<pg::PgConnection> conn_;
+  std::vector<SinkRecord> buffer_;
+  // Columns (lower-cased when identifiers are not quoted) of tables known to exist.
+  std::map<pg::TableId, std::set<std::string>> tables_;
+  int retries_ = 0;
+  // Exactly-once bookkeeping: next offset the database holds, and offsets to seek to.
+  std::map<TopicPartition, int64_t> committed_;
+  std::map<TopicPartition, int64_t> last_buffered_;
+  std::set<TopicPartition> assigned_;
+  std::set<TopicPartition> need_lookup_;
+};
+
+ConnectorPlugin PostgresSinkPlugin();
+
+}  // namespace tributary::connectors::postgres_sink

@@ -1,0 +1,413 @@
+// The Postgres sink task against a real PostgreSQL server (tests/pg).
+#include "connectors/postgres_sink/postgres_sink.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "tests/pg/postgres_server.h"
+
+namespace tributary::connectors::postgres_sink {
+namespace {
+
+using testing::PostgresServer;
+
+class FakeContext : public SinkTaskContext {
+ public:
+  const ConfigMap& configs() const override { return configs_; }
+  void Offset(const TopicPartition& tp, int64_t offset) override { rewinds[tp] = offset; }
+  void Timeout(int64_t ms) override { timeout_ms = ms; }
+  std::vector<TopicPartition> Assignment() const override { return {}; }
+  void Pause(const std::vector<TopicPartition>&) override {}
+  void Resume(const std::vector<TopicPartition>&) override {}
+  void RequestCommit() override {}
+
+  ConfigMap configs_;
+  std::map<TopicPartition, int64_t> rewinds;
+  int64_t timeout_ms = -1;
+};
+
+class PostgresSinkTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto server = PostgresServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server).release();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+
+  ConfigMap Props(ConfigMap extra) {
+    ConfigMap props = {{"name", "pg-sink"},
+                       {"connection.url", server_->JdbcUrl()},
+                       {"connection.user", PostgresServer::kUser},
+                       {"connection.password", PostgresServer::kPassword},
+                       {"retry.backoff.ms", "10"}};
+    for (auto& [k, v] : extra) props[k] = v;
+    return props;
+  }
+
+  std::unique_ptr<PostgresSinkTask> StartTask(ConfigMap extra, FakeContext* context = nullptr) {
+    auto task = std::make_unique<PostgresSinkTask>();
+    task->Initialize(context ? context : &context_);
+    Status st = task->Start(Props(std::move(extra)));
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    return task;
+  }
+
+  std::string Query(const std::string& sql) {
+    auto r = server_->QueryValue(sql);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : "<error>";
+  }
+
+  static SinkRecord Record(std::string topic, int64_t offset, SchemaPtr value_schema, Value value,
+                           SchemaPtr key_schema = nullptr, Value key = Value()) {
+    SinkRecord r;
+    r.topic = std::move(topic);
+    r.kafka_partition = 0;
+    r.kafka_offset = offset;
+    r.value_schema = std::move(value_schema);
+    r.value = std::move(value);
+    r.key_schema = std::move(key_schema);
+    r.key = std::move(key);
+    return r;
+  }
+
+  static Value Row(const SchemaPtr& schema, std::vector<std::pair<std::string, Value>> fields) {
+    Struct s(schema);
+    for (auto& [k, v] : fields) EXPECT_TRUE(s.Put(k, v).ok()) << k;
+    return Value::StructValue(std::move(s));
+  }
+
+  static Status PutAndFlush(PostgresSinkTask& task, std::vector<SinkRecord> records) {
+    TRIBUTARY_RETURN_IF_ERROR(task.Put(records));
+    return task.Flush({});
+  }
+
+  static PostgresServer* server_;
+  FakeContext context_;
+};
+
+PostgresServer* PostgresSinkTest::server_ = nullptr;
+
+TEST_F(PostgresSinkTest, AutoCreateMapsEveryConnectType) {
+  auto inner = SchemaBuilder::Struct().AddField("x", schemas::Int32()).BuildOrDie();
+  auto schema =
+      SchemaBuilder::Struct()
+          .AddField("i8", schemas::Int8())
+          .AddField("i16", schemas::Int16())
+          .AddField("i32", schemas::Int32())
+          .AddField("i64", schemas::Int64())
+          .AddField("f32", schemas::Float32())
+          .AddField("f64", schemas::Float64())
+          .AddField("b", schemas::Bool())
+          .AddField("s", schemas::OptionalString())
+          .AddField("by", schemas::Bytes())
+          .AddField("dec", Decimal::Builder(2).BuildOrDie())
+          .AddField("d", Date::Builder().BuildOrDie())
+          .AddField("t", Time::Builder().BuildOrDie())
+          .AddField("ts", Timestamp::Builder().BuildOrDie())
+          .AddField("arr", SchemaBuilder::Array(schemas::String()).BuildOrDie())
+          .AddField("nested", inner)
+          .AddField("m", SchemaBuilder::Map(schemas::String(), schemas::Int64()).BuildOrDie())
+          .BuildOrDie();
+  Struct nested(inner);
+  ASSERT_TRUE(nested.Put("x", Value::Int32(5)).ok());
+  Value v = Row(schema, {{"i8", Value::Int8(-8)},
+                         {"i16", Value::Int16(16)},
+                         {"i32", Value::Int32(32)},
+                         {"i64", Value::Int64(1LL << 40)},
+                         {"f32", Value::Float32(1.5f)},
+                         {"f64", Value::Float64(NAN)},
+                         {"b", Value::Boolean(true)},
+                         {"s", Value::String("tab\there \\ \"q\"\nnew")},
+                         {"by", Value::BytesValue({0, 255})},
+                         {"dec", Value::DecimalValue({"-12345", 2})},
+                         {"d", Value::Int32(19723)},     // 2024-01-01
+                         {"t", Value::Int32(45296789)},  // 12:34:56.789
+                         {"ts", Value::Int64(-1000)},    // 1969-12-31 23:59:59
+                         {"arr", Value::ArrayValue({Value::String("a,\"b"), Value::String("c")})},
+                         {"nested", Value::StructValue(nested)},
+                         {"m", Value::MapValue({{Value::String("k"), Value::Int64(1)}})}});
+  auto task = StartTask({{"auto.create", "true"}, {"table.name.format", "types_${topic}"}});
+  ASSERT_TRUE(PutAndFlush(*task, {Record("all", 0, schema, v)}).ok());
+
+  EXPECT_EQ(Query("SELECT string_agg(attname || ':' || format_type(atttypid, atttypmod) || ':' || "
+                  "attnotnull, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = "
+                  "'types_all'::regclass AND attnum > 0"),
+            "i8:smallint:true,i16:smallint:true,i32:integer:true,i64:bigint:true,f32:real:true,"
+            "f64:double precision:true,b:boolean:true,s:text:false,by:bytea:true,dec:numeric:true,"
+            "d:date:true,t:time without time zone:true,ts:timestamp without time zone:true,"
+            "arr:text[]:true,nested:jsonb:true,m:jsonb:true");
+  EXPECT_EQ(Query("SELECT concat_ws('|', i8, i16, i32, i64, f32, f64, b, by, dec, d, t, ts, arr, "
+                  "nested, m) FROM types_all"),
+            "-8|16|32|1099511627776|1.5|NaN|t|\\x00ff|-123.45|2024-01-01|12:34:56.789|"
+            "1969-12-31 23:59:59|{\"a,\\\"b\",c}|{\"x\": 5}|{\"k\": 1}");
+  EXPECT_EQ(Query("SELECT s FROM types_all"), "tab\there \\ \"q\"\nnew");
+}
+
+TEST_F(PostgresSinkTest, InsertsIntoAnExistingTableWithQuotedIdentifiers) {
+  Query("CREATE SCHEMA app; CREATE TABLE app.\"Events\" (\"Id\" int, \"Name\" text, extra text)");
+  auto schema = SchemaBuilder::Struct()
+                    .AddField("Id", schemas::Int32())
+                    .AddField("Name", schemas::String())
+                    .AddField("dropped", schemas::String())
+                    .BuildOrDie();
+  auto task = StartTask({{"table.name.format", "app.${topic}"}, {"fields.whitelist", "Name,Id"}});
+  std::vector<SinkRecord> records;
+  for (int i = 0; i < 5; ++i) {
+    records.push_back(Record("Events", i, schema,
+                             Row(schema, {{"Id", Value::Int32(i)},
+                                          {"Name", Value::String("n" + std::to_string(i))},
+                                          {"dropped", Value::String("x")}})));
+  }
+  ASSERT_TRUE(PutAndFlush(*task, records).ok());
+  EXPECT_EQ(Query("SELECT string_agg(\"Id\" || \"Name\", ',' ORDER BY \"Id\") FROM app.\"Events\""),
+            "0n0,1n1,2n2,3n3,4n4");
+}
+
+TEST_F(PostgresSinkTest, UnquotedIdentifiersFoldToLowerCase) {
+  auto schema = SchemaBuilder::Struct().AddField("Amount", schemas::Int64()).BuildOrDie();
+  auto task = StartTask({{"auto.create", "true"}, {"quote.sql.identifiers", "never"}});
+  ASSERT_TRUE(PutAndFlush(*task, {Record("MixedCase", 0, schema,
+                                         Row(schema, {{"Amount", Value::Int64(9)}}))})
+                  .ok());
+  EXPECT_EQ(Query("SELECT amount FROM mixedcase"), "9");
+}
+
+TEST_F(PostgresSinkTest, UpsertWithRecordKeyLastWriteWinsAndTombstonesDelete) {
+  auto key = SchemaBuilder::Struct().AddField("id", schemas::Int64()).BuildOrDie();
+  auto value = SchemaBuilder::Struct()
+                   .AddField("id", schemas::Int64())
+                   .AddField("name", schemas::String())
+                   .BuildOrDie();
+  auto k = [&](int64_t id) { return Row(key, {{"id", Value::Int64(id)}}); };
+  auto v = [&](int64_t id, std::string name) {
+    return Row(value, {{"id", Value::Int64(id)}, {"name", Value::String(std::move(name))}});
+  };
+  auto task = StartTask({{"auto.create", "true"},
+                         {"insert.mode", "upsert"},
+                         {"pk.mode", "record_key"},
+                         {"delete.enabled", "true"}});
+  ASSERT_TRUE(PutAndFlush(*task, {Record("users", 0, value, v(1, "a"), key, k(1)),
+                                  Record("users", 1, value, v(2, "b"), key, k(2)),
+                                  Record("users", 2, value, v(1, "a2"), key, k(1)),
+                                  Record("users", 3, value, v(3, "c"), key, k(3))})
+                  .ok());
+  EXPECT_EQ(Query("SELECT string_agg(id || name, ',' ORDER BY id) FROM users"), "1a2,2b,3c");
+  // A tombstone deletes; a later record for the same key in the same batch re-inserts.
+  ASSERT_TRUE(PutAndFlush(*task, {Record("users", 4, nullptr, Value(), key, k(2)),
+                                  Record("users", 5, nullptr, Value(), key, k(3)),
+                                  Record("users", 6, value, v(3, "c2"), key, k(3))})
+                  .ok());
+  EXPECT_EQ(Query("SELECT string_agg(id || name, ',' ORDER BY id) FROM users"), "1a2,3c2");
+  EXPECT_EQ(Query("SELECT string_agg(attname, ',') FROM pg_index i JOIN pg_attribute a ON "
+                  "a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indisprimary "
+                  "AND i.indrelid = 'users'::regclass"),
+            "id");
+}
+
+TEST_F(PostgresSinkTest, UpdateModeOnlyTouchesExistingRows) {
+  Query("CREATE TABLE accounts (id int PRIMARY KEY, balance int)");
+  Query("INSERT INTO accounts VALUES (1, 10), (2, 20)");
+  auto value = SchemaBuilder::Struct()
+                   .AddField("id", schemas::Int32())
+                   .AddField("balance", schemas::Int32())
+                   .BuildOrDie();
+  auto task =
+      StartTask({{"insert.mode", "update"}, {"pk.mode", "record_value"}, {"pk.fields", "id"}});
+  ASSERT_TRUE(
+      PutAndFlush(*task,
+                  {Record("accounts", 0, value,
+                          Row(value, {{"id", Value::Int32(2)}, {"balance", Value::Int32(25)}})),
+                   Record("accounts", 1, value,
+                          Row(value, {{"id", Value::Int32(3)}, {"balance", Value::Int32(30)}}))})
+          .ok());
+  EXPECT_EQ(Query("SELECT string_agg(id || '=' || balance, ',' ORDER BY id) FROM accounts"),
+            "1=10,2=25");
+}
+
+TEST_F(PostgresSinkTest, KafkaPrimaryKeyAndPrimitiveRecordKey) {
+  auto task = StartTask({{"auto.create", "true"}, {"pk.mode", "kafka"}});
+  auto rec = Record("kafka_pk", 41, schemas::String(), Value::String("hello"));
+  ASSERT_TRUE(PutAndFlush(*task, {rec}).ok());
+  EXPECT_EQ(Query("SELECT __connect_topic || '/' || __connect_partition || '/' || "
+                  "__connect_offset || '/' || record_value FROM kafka_pk"),
+            "kafka_pk/0/41/hello");
+
+  auto task2 = StartTask({{"auto.create", "true"},
+                          {"pk.mode", "record_key"},
+                          {"pk.fields", "user_id"},
+                          {"insert.mode", "upsert"}});
+  auto r = Record("prim_key", 0, schemas::String(), Value::String("v1"), schemas::Int64(),
+                  Value::Int64(7));
+  auto r2 = Record("prim_key", 1, schemas::String(), Value::String("v2"), schemas::Int64(),
+                   Value::Int64(7));
+  ASSERT_TRUE(PutAndFlush(*task2, {r}).ok());
+  ASSERT_TRUE(PutAndFlush(*task2, {r2}).ok());
+  EXPECT_EQ(
+      Query("SELECT count(*) || ':' || max(user_id) || ':' || max(record_value) FROM prim_key"),
+      "1:7:v2");
+}
+
+TEST_F(PostgresSinkTest, AutoEvolveAddsNullableColumns) {
+  auto v1 = SchemaBuilder::Struct().AddField("a", schemas::Int32()).BuildOrDie();
+  auto v2 = SchemaBuilder::Struct()
+                .AddField("a", schemas::Int32())
+                .AddField("b", schemas::String())
+                .BuildOrDie();
+  auto task = StartTask({{"auto.create", "true"}, {"auto.evolve", "true"}});
+  ASSERT_TRUE(
+      PutAndFlush(*task, {Record("evolving", 0, v1, Row(v1, {{"a", Value::Int32(1)}})),
+                          Record("evolving", 1, v2,
+                                 Row(v2, {{"a", Value::Int32(2)}, {"b", Value::String("x")}}))})
+          .ok());
+  EXPECT_EQ(Query("SELECT string_agg(a || coalesce(b, '-'), ',' ORDER BY a) FROM evolving"),
+            "1-,2x");
+  EXPECT_EQ(Query("SELECT attnotnull FROM pg_attribute WHERE attrelid = 'evolving'::regclass AND "
+                  "attname = 'b'"),
+            "f");
+
+  auto strict = StartTask({});
+  auto v3 = SchemaBuilder::Struct().AddField("c", schemas::Int32()).BuildOrDie();
+  Status st = PutAndFlush(*strict, {Record("evolving", 2, v3, Row(v3, {{"c", Value::Int32(1)}}))});
+  EXPECT_FALSE(st.ok());
+  EXPECT_FALSE(st.retriable());
+  EXPECT_NE(st.message().find("missing columns [c]"), std::string::npos) << st.ToString();
+  Status missing = PutAndFlush(*StartTask({}),
+                               {Record("no_such_table", 0, v1, Row(v1, {{"a", Value::Int32(1)}}))});
+  EXPECT_NE(missing.message().find("auto.create"), std::string::npos) << missing.ToString();
+}
+
+TEST_F(PostgresSinkTest, SchemalessValuesGoToJsonb) {
+  auto task = StartTask({{"auto.create", "true"}, {"pk.mode", "kafka"}});
+  Value doc = Value::MapValue(
+      {{Value::String("user"), Value::MapValue({{Value::String("id"), Value::Int64(5)}})},
+       {Value::String("tags"), Value::ArrayValue({Value::String("a"), Value::Boolean(false)})}});
+  ASSERT_TRUE(PutAndFlush(*task, {Record("json_events", 0, nullptr, doc)}).ok());
+  EXPECT_EQ(Query("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                  "'json_events'::regclass AND attname = 'record_value'"),
+            "jsonb");
+  EXPECT_EQ(Query("SELECT record_value->'user'->>'id' || record_value::text FROM json_events"),
+            "5{\"tags\": [\"a\", false], \"user\": {\"id\": 5}}");
+}
+
+TEST_F(PostgresSinkTest, BadRecordIsAFatalDataErrorNamingRecordAndColumn) {
+  Query("CREATE TABLE strict_ints (n int NOT NULL)");
+  auto schema = SchemaBuilder::Struct().AddField("n", schemas::String()).BuildOrDie();
+  auto task = StartTask({});
+  Status st = PutAndFlush(
+      *task, {Record("strict_ints", 10, schema, Row(schema, {{"n", Value::String("1")}})),
+              Record("strict_ints", 11, schema, Row(schema, {{"n", Value::String("one")}}))});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), StatusCode::kDataError) << st.ToString();
+  EXPECT_FALSE(st.retriable());
+  EXPECT_NE(st.message().find("topic=strict_ints, partition=0, offset=11"), std::string::npos)
+      << st.ToString();
+  EXPECT_NE(st.message().find("column n"), std::string::npos) << st.ToString();
+  EXPECT_EQ(Query("SELECT count(*) FROM strict_ints"), "0");  // one transaction per write
+}
+
+TEST_F(PostgresSinkTest, ExactlyOnceResumesFromTheDatabase) {
+  auto schema = SchemaBuilder::Struct().AddField("n", schemas::Int64()).BuildOrDie();
+  auto rec = [&](int64_t offset) {
+    auto r = Record("eos", offset, schema, Row(schema, {{"n", Value::Int64(offset)}}));
+    r.kafka_partition = 1;
+    return r;
+  };
+  TopicPartition tp{"eos", 1};
+  ConfigMap props = {{"auto.create", "true"}, {"exactly.once.enabled", "true"}};
+  {
+    FakeContext ctx;
+    auto task = StartTask(props, &ctx);
+    ASSERT_TRUE(task->Open({tp}).ok());
+    EXPECT_TRUE(ctx.rewinds.empty());  // nothing stored yet
+    std::vector<SinkRecord> batch = {rec(0), rec(1), rec(2)};
+    ASSERT_TRUE(task->Put(batch).ok());
+    auto committed = task->PreCommit({{tp, 3}});
+    ASSERT_TRUE(committed.ok());
+    EXPECT_EQ(committed->at(tp), 3);
+    // Buffered but not written when the task dies: lost from the task, not from Kafka.
+    std::vector<SinkRecord> more = {rec(3)};
+    ASSERT_TRUE(task->Put(more).ok());
+  }
+  EXPECT_EQ(Query("SELECT next_offset FROM tributary_sink_offsets WHERE connector = 'pg-sink' AND "
+                  "topic = 'eos' AND kafka_partition = 1"),
+            "3");
+  FakeContext ctx;
+  auto task = StartTask(props, &ctx);
+  ASSERT_TRUE(task->Open({tp}).ok());
+  EXPECT_EQ(ctx.rewinds[tp], 3);
+  // The consumer may still deliver records the database has (its offsets lag): they are skipped.
+  std::vector<SinkRecord> replay = {rec(1), rec(2), rec(3), rec(4)};
+  ASSERT_TRUE(task->Put(replay).ok());
+  auto committed = task->PreCommit({{tp, 5}});
+  ASSERT_TRUE(committed.ok());
+  EXPECT_EQ(committed->at(tp), 5);
+  EXPECT_EQ(Query("SELECT string_agg(n::text, ',' ORDER BY n) FROM eos"), "0,1,2,3,4");
+}
+
+TEST_F(PostgresSinkTest, DatabaseRestartIsRetriedWithoutLosingTheBatch) {
+  auto schema = SchemaBuilder::Struct().AddField("n", schemas::Int64()).BuildOrDie();
+  auto rec = [&](int64_t offset) {
+    return Record("restarts", offset, schema, Row(schema, {{"n", Value::Int64(offset)}}));
+  };
+  FakeContext ctx;
+  auto task = StartTask({{"auto.create", "true"}, {"exactly.once.enabled", "true"}}, &ctx);
+  ASSERT_TRUE(task->Open({{"restarts", 0}}).ok());
+  ASSERT_TRUE(PutAndFlush(*task, {rec(0)}).ok());
+  ASSERT_TRUE(server_->Stop().ok());
+  std::vector<SinkRecord> batch = {rec(1), rec(2)};
+  ASSERT_TRUE(task->Put(batch).ok());  // buffered only
+  Status st = task->Flush({});
+  EXPECT_TRUE(st.retriable()) << st.ToString();
+  EXPECT_EQ(task->buffered_for_test(), 2u);
+  // A Put that has to write takes its batch back for redelivery and asks for the backoff.
+  auto small = StartTask({{"batch.size", "1"}, {"auto.create", "true"}}, &ctx);
+  std::vector<SinkRecord> one = {rec(100)};
+  Status put = small->Put(one);
+  EXPECT_TRUE(put.retriable()) << put.ToString();
+  EXPECT_EQ(small->buffered_for_test(), 0u);
+  EXPECT_EQ(ctx.timeout_ms, 10);
+  ASSERT_TRUE(server_->StartAgain().ok());
+  ASSERT_TRUE(task->Flush({}).ok());
+  EXPECT_EQ(Query("SELECT string_agg(n::text, ',' ORDER BY n) FROM restarts"), "0,1,2");
+}
+
+TEST_F(PostgresSinkTest, GivesUpAfterMaxRetries) {
+  auto task = StartTask({{"max.retries", "1"},
+                         {"connection.url", "postgresql://127.0.0.1:1/test?connect_timeout=2"}});
+  auto schema = SchemaBuilder::Struct().AddField("n", schemas::Int64()).BuildOrDie();
+  std::vector<SinkRecord> batch = {Record("t", 0, schema, Row(schema, {{"n", Value::Int64(1)}}))};
+  ASSERT_TRUE(task->Put(batch).ok());
+  EXPECT_TRUE(task->Flush({}).retriable());
+  Status st = task->Flush({});
+  EXPECT_FALSE(st.ok());
+  EXPECT_FALSE(st.retriable());
+  EXPECT_NE(st.message().find("max.retries"), std::string::npos) << st.ToString();
+}
+
+TEST(PostgresSinkConfigTest, RejectsInconsistentSettings) {
+  ConfigMap base = {{"connection.url", "jdbc:postgresql://h/db"}};
+  auto with = [&](ConfigMap extra) {
+    ConfigMap p = base;
+    for (auto& [k, v] : extra) p[k] = v;
+    return PostgresSinkConfig::Parse(p).status();
+  };
+  EXPECT_TRUE(with({}).ok());
+  EXPECT_EQ(with({{"delete.enabled", "true"}}).code(), StatusCode::kInvalidConfig);
+  EXPECT_EQ(with({{"insert.mode", "upsert"}}).code(), StatusCode::kInvalidConfig);
+  EXPECT_EQ(with({{"insert.mode", "merge"}}).code(), StatusCode::kInvalidConfig);
+  EXPECT_EQ(with({{"connection.url", "jdbc:mysql://h/db"}}).code(), StatusCode::kInvalidConfig);
+  EXPECT_EQ(with({{"db.timezone", "Europe/Paris"}}).code(), StatusCode::kInvalidConfig);
+  EXPECT_EQ(PostgresSinkConfig::Parse({}).status().code(), StatusCode::kInvalidConfig);
+  auto plugin = PostgresSinkPlugin();
+  EXPECT_EQ(plugin.class_name, "io.confluent.connect.jdbc.JdbcSinkConnector");
+  EXPECT_EQ(plugin.aliases[0], "PostgresSink");
+}
+
+}  // namespace
+}  // namespace tributary::connectors::postgres_sink
