@@ -15,7 +15,7 @@ PACKAGES=(
   libpq-dev libthrift-dev thrift-compiler libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libjemalloc-dev
   # test-time and benchmark tools
-  kcat postgresql nginx-light curl ca-certificates
+  kcat postgresql nginx-light curl ca-certificates wrk
 )
 # Node.js (for the real Snowplow JavaScript tracker in tests) only when no node is on PATH:
 # a node from another source (nodesource, nvm) is fine and brings its own npm.
@@ -44,9 +44,21 @@ missing_packages() {
   done
 }
 
+# The official Snowplow Node tracker for tests/snowplow (from the npm registry, project-local
+# node_modules, pinned by package-lock.json). Skipped when the locked version is already there.
+install_snowplow_tracker() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/snowplow"
+  [[ -f "$dir/node_modules/@snowplow/node-tracker/package.json" ]] && return 0
+  ((check_only)) && { echo "install-deps: missing: npm packages in $dir" >&2; return 1; }
+  command -v npm >/dev/null 2>&1 || return 0  # node comes with the apt packages below
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 mapfile -t missing < <(missing_packages)
 
 if ((${#missing[@]} == 0)); then
+  install_snowplow_tracker || exit 1
   ((check_only)) || echo "install-deps: all ${#PACKAGES[@]} packages already installed; nothing to do."
   exit 0
 fi
@@ -76,3 +88,4 @@ if ((${#still_missing[@]} > 0)); then
   exit 1
 fi
 echo "install-deps: installed ${missing[*]}"
+install_snowplow_tracker

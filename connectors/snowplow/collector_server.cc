@@ -1,0 +1,374 @@
+#include "connectors/snowplow/collector_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <exception>
+
+namespace tributary::connectors::snowplow {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+Value KeyValue(const std::string& key) { return Value::String(key); }
+
+Value BytesOf(const std::string& s) { return Value::BytesValue(Bytes(s.begin(), s.end())); }
+
+}  // namespace
+
+class CollectorServer::Impl {
+ public:
+  explicit Impl(CollectorServer* owner) : owner_(owner), ioc_(owner->service_.config().threads) {}
+
+  Status Start() {
+    const CollectorConfig& c = owner_->service_.config();
+    try {
+      tcp::endpoint endpoint(asio::ip::make_address(c.interface), static_cast<uint16_t>(c.port));
+      acceptor_.open(endpoint.protocol());
+      acceptor_.set_option(asio::socket_base::reuse_address(true));
+      acceptor_.bind(endpoint);
+      acceptor_.listen(asio::socket_base::max_listen_connections);
+      owner_->port_ = acceptor_.local_endpoint().port();
+    } catch (const std::exception& e) {
+      return Status::IoError("SnowplowCollectorSource: cannot listen on " + c.interface + ":" +
+                             std::to_string(c.port) + ": " + e.what());
+    }
+    Accept();
+    for (int i = 0; i < c.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+    return Status::Ok();
+  }
+
+  void StopAccepting() {
+    asio::post(acceptor_.get_executor(), [this] {
+      beast::error_code ec;
+      acceptor_.close(ec);
+    });
+  }
+
+  // Waits (bounded) until every response in flight was written, then stops the threads.
+  void Shutdown() {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while ((writing_.load() > 0 || awaiting_.load() > 0) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ioc_.stop();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+
+  CollectorServer* owner() { return owner_; }
+  std::atomic<int>& connections() { return connections_; }
+  std::atomic<int>& writing() { return writing_; }
+  // Durable requests waiting for Kafka (their answer is still to be written).
+  std::atomic<int>& awaiting() { return awaiting_; }
+
+ private:
+  void Accept();
+
+  CollectorServer* owner_;
+  // Declared before ioc_: sessions destroyed with the io_context's pending handlers use them.
+  std::atomic<int> connections_{0};
+  std::atomic<int> writing_{0};
+  std::atomic<int> awaiting_{0};
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_{asio::make_strand(ioc_)};
+  std::vector<std::thread> threads_;
+};
+
+namespace {
+
+// One client connection: read a request, handle it, (wait for Kafka), answer, repeat.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, CollectorServer::Impl* impl, CollectorServer* server,
+          const CollectorService* service)
+      : stream_(std::move(socket)),
+        impl_(impl),
+        server_(server),
+        service_(service),
+        ack_timer_(stream_.get_executor()) {
+    beast::error_code ec;
+    auto remote = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = remote.address().to_string();
+  }
+  ~Session() { --impl_->connections(); }
+
+  void Run() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+  }
+
+ private:
+  const CollectorConfig& config() const { return service_->config(); }
+
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(static_cast<uint64_t>(config().drop_payload_size));
+    parser_->header_limit(40960 + 20480);
+    // The first request of a connection and every later one must arrive within the request
+    // timeout once started; idle keep-alive connections are bounded by the idle timeout.
+    stream_.expires_after(std::chrono::milliseconds(
+        first_ ? config().request_timeout_ms
+               : std::min(config().idle_timeout_ms, config().request_timeout_ms)));
+    first_ = false;
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      Reply(SimpleResponse(413, "Request entity too large"), false);
+      return;
+    }
+    // A timeout (beast::error::timeout) already closed the socket: slow clients are just dropped.
+    if (ec) {
+      // Malformed requests get 400; closed or reset connections just end.
+      if (ec != http::error::end_of_stream && ec != asio::error::connection_reset &&
+          ec != asio::error::eof && ec != asio::error::operation_aborted &&
+          ec.category() == http::make_error_code(http::error::bad_method).category()) {
+        Reply(SimpleResponse(400, "Bad request"), false);
+        return;
+      }
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      return;
+    }
+    http::request<http::string_body> req = parser_->release();
+    keep_alive_ = req.keep_alive();
+    head_ = req.method() == http::verb::head;
+    CollectorRequest request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    for (const auto& field : req) {
+      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    request.body = std::move(req.body());
+    request.remote_address = remote_;
+    stream_.expires_never();
+
+    HandledRequest handled = service_->Handle(request, server_->sink_healthy());
+    response_ = ToBeast(handled.response);
+    if (handled.good.empty() && handled.bad.empty()) {
+      Reply(std::move(response_), keep_alive_);
+      return;
+    }
+    const bool durable = config().ack_mode == AckMode::kDurable;
+    uint64_t id = 0;
+    std::function<void(bool)> complete;
+    if (durable) {
+      complete = [self = shared_from_this()](bool ok) {
+        asio::post(self->stream_.get_executor(), [self, ok] { self->OnAcked(ok); });
+      };
+    }
+    // Counted before the records become visible to Poll, so Stop() always waits for the answer.
+    if (durable) ++impl_->awaiting();
+    if (!server_->EnqueueForSession(handled, &id, std::move(complete))) {
+      Reply(SimpleResponse(503, "Service Unavailable"), keep_alive_);
+      if (durable) --impl_->awaiting();
+      return;
+    }
+    if (!durable) {
+      Reply(std::move(response_), keep_alive_);
+      return;
+    }
+    request_id_ = id;
+    ack_timer_.expires_after(std::chrono::milliseconds(config().ack_timeout_ms));
+    ack_timer_.async_wait([self = shared_from_this(), id](beast::error_code ec) {
+      if (ec) return;  // cancelled: resolved in time
+      // Only the side that resolves the request answers it.
+      if (self->server_->ResolveForSession(id, false, /*timed_out=*/true)) {
+        // OnAcked(false) was posted by Resolve.
+      }
+    });
+  }
+
+  void OnAcked(bool ok) {
+    ack_timer_.cancel();
+    if (ok) {
+      Reply(std::move(response_), keep_alive_);
+    } else {
+      Reply(SimpleResponse(503, "Service Unavailable"), keep_alive_);
+    }
+    --impl_->awaiting();  // after Reply counted itself in writing()
+  }
+
+  http::response<http::string_body> SimpleResponse(int status, const std::string& body) {
+    CollectorResponse r;
+    r.status = status;
+    r.headers.emplace_back("Content-Type", "text/plain; charset=UTF-8");
+    r.body = body;
+    return ToBeast(r);
+  }
+
+  http::response<http::string_body> ToBeast(const CollectorResponse& r) {
+    http::response<http::string_body> res;
+    res.result(static_cast<unsigned>(r.status));
+    res.version(11);
+    for (const auto& [name, value] : r.headers) res.insert(name, value);
+    res.body() = r.body;
+    res.prepare_payload();
+    if (head_) res.body().clear();  // HEAD: headers (with the GET length) only
+    return res;
+  }
+
+  void Reply(http::response<http::string_body> res, bool keep_alive) {
+    res.keep_alive(keep_alive);
+    auto msg = std::make_shared<http::response<http::string_body>>(std::move(res));
+    ++impl_->writing();
+    stream_.expires_after(std::chrono::milliseconds(config().request_timeout_ms));
+    http::async_write(stream_, *msg,
+                      [self = shared_from_this(), msg, keep_alive](beast::error_code ec, size_t) {
+                        --self->impl_->writing();
+                        if (!ec && keep_alive) {
+                          self->Read();
+                          return;
+                        }
+                        beast::error_code ignored;
+                        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+                      });
+  }
+
+  beast::tcp_stream stream_;
+  CollectorServer::Impl* impl_;
+  CollectorServer* server_;
+  const CollectorService* service_;
+  asio::steady_timer ack_timer_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+  std::string remote_;
+  uint64_t request_id_ = 0;
+  bool keep_alive_ = false;
+  bool head_ = false;
+  bool first_ = true;
+};
+
+}  // namespace
+
+void CollectorServer::Impl::Accept() {
+  acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (!ec) {
+      if (connections_.load() >= owner_->service_.config().max_connections) {
+        beast::error_code ignored;
+        s.close(ignored);
+      } else {
+        ++connections_;
+        std::make_shared<Session>(std::move(s), this, owner_, &owner_->service_)->Run();
+      }
+    }
+    Accept();
+  });
+}
+
+CollectorServer::CollectorServer(CollectorConfig config, CollectorEnv* env)
+    : service_(std::move(config), env) {}
+
+CollectorServer::~CollectorServer() { Stop(); }
+
+Status CollectorServer::Start() {
+  impl_ = std::make_unique<Impl>(this);
+  Status st = impl_->Start();
+  if (!st.ok()) impl_.reset();
+  return st;
+}
+
+void CollectorServer::Stop() {
+  if (!impl_) return;
+  impl_->StopAccepting();
+  {
+    std::unordered_map<uint64_t, Pending> pending;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopped_ = true;
+      pending.swap(pending_);
+    }
+    for (auto& [id, p] : pending) p.complete(false);
+  }  // the completions (holding sessions) are released before the server threads stop
+  impl_->Shutdown();
+  impl_.reset();
+}
+
+bool CollectorServer::EnqueueForSession(HandledRequest& handled, uint64_t* request_id,
+                                        std::function<void(bool)> complete) {
+  const CollectorConfig& c = service_.config();
+  const size_t count = handled.good.size() + handled.bad.size();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopped_ || queue_.size() + count > static_cast<size_t>(c.queue_max_records)) return false;
+  const uint64_t id = next_request_id_++;
+  auto make = [&](const std::string& topic, std::string value) {
+    SourceRecord r;
+    r.topic = topic;
+    r.key_schema = schemas::String();
+    r.key = KeyValue(handled.partition_key);
+    r.value_schema = schemas::Bytes();
+    r.value = BytesOf(value);
+    r.source_offset = {{kRequestField, Value::Int64(static_cast<int64_t>(id))}};
+    queue_.push_back(std::move(r));
+  };
+  for (const auto& p : handled.good) {
+    make(c.good_topic,
+         c.output_format == OutputFormat::kJson ? PayloadToJson(p) : SerializeThrift(p));
+  }
+  for (auto& b : handled.bad) make(c.bad_topic, std::move(b));
+  if (complete) pending_[id] = Pending{count, std::move(complete)};
+  *request_id = id;
+  ready_.notify_one();
+  return true;
+}
+
+bool CollectorServer::ResolveForSession(uint64_t request_id, bool ok, bool timed_out) {
+  std::function<void(bool)> complete;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = pending_.find(request_id);
+    if (it == pending_.end()) return false;
+    complete = std::move(it->second.complete);
+    pending_.erase(it);
+  }
+  if (timed_out) sink_healthy_ = false;
+  complete(ok);
+  return true;
+}
+
+std::vector<SourceRecord> CollectorServer::Poll(size_t max, std::chrono::milliseconds wait) {
+  std::vector<SourceRecord> out;
+  std::unique_lock<std::mutex> lock(mu_);
+  ready_.wait_for(lock, wait, [&] { return !queue_.empty() || stopped_; });
+  while (!queue_.empty() && out.size() < max) {
+    out.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  return out;
+}
+
+void CollectorServer::OnRecordDone(const SourceRecord& record, bool acked) {
+  auto it = record.source_offset.find(kRequestField);
+  if (it == record.source_offset.end()) return;
+  std::optional<int64_t> id = it->second.AsInteger();
+  if (!id) return;
+  std::function<void(bool)> complete;
+  bool ok = acked;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto p = pending_.find(static_cast<uint64_t>(*id));
+    if (p == pending_.end()) return;  // buffered, timed out, or already failed
+    if (acked && --p->second.remaining > 0) return;
+    complete = std::move(p->second.complete);
+    pending_.erase(p);
+  }
+  if (acked) sink_healthy_ = true;
+  complete(ok);
+}
+
+size_t CollectorServer::QueuedForTest() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size();
+}
+
+}  // namespace tributary::connectors::snowplow

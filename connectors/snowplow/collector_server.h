@@ -1,0 +1,87 @@
+#pragma once
+
+// The collector's HTTP server (Boost.Beast) and the hand-off between its threads and the task
+// thread: requests become SourceRecords in a bounded queue that Poll() drains; in durable mode the
+// response waits until the task reports every record of the request acknowledged by Kafka.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "connectors/snowplow/collector_service.h"
+#include "runtime/api/record.h"
+#include "runtime/api/status.h"
+
+namespace tributary::connectors::snowplow {
+
+// Source offset field carrying the request a record belongs to. Records have an empty source
+// partition, so the worker never stores this offset; it only comes back in CommitRecord.
+inline constexpr const char* kRequestField = "request";
+
+class CollectorServer {
+ public:
+  // `env` is not owned and must outlive the server.
+  CollectorServer(CollectorConfig config, CollectorEnv* env);
+  ~CollectorServer();  // calls Stop()
+
+  CollectorServer(const CollectorServer&) = delete;
+  CollectorServer& operator=(const CollectorServer&) = delete;
+
+  // Binds interface:port and starts config.threads server threads. IoError if it cannot bind.
+  Status Start();
+  // Stops accepting, answers every request still waiting for Kafka with 503, then stops the
+  // server threads. Idempotent. Any thread but a server thread.
+  void Stop();
+  // The bound port (useful with port 0). Valid after Start.
+  int port() const { return port_; }
+
+  // Up to `max` queued records; waits up to `wait` when none are queued. Any thread.
+  std::vector<SourceRecord> Poll(size_t max, std::chrono::milliseconds wait);
+  // Reports that Kafka acknowledged (`acked`) or dropped a record taken from Poll. Any thread.
+  void OnRecordDone(const SourceRecord& record, bool acked);
+
+  // Records queued and not yet polled.
+  size_t QueuedForTest();
+
+  bool sink_healthy() const { return sink_healthy_.load(); }
+
+  // For the server's sessions (collector_server.cc) only.
+  class Impl;
+  // Queues the records of one request. In durable mode `complete(ok)` is called once all are
+  // acknowledged (true), or one was dropped, the request timed out or the server stopped (false);
+  // in buffered mode `complete` is empty. Returns false (nothing queued) when the queue has no
+  // room or the server stopped.
+  bool EnqueueForSession(HandledRequest& handled, uint64_t* request_id,
+                         std::function<void(bool)> complete);
+  // Resolves a durable request with `ok` if it is still pending; false if it was not.
+  // `timed_out` marks the sink unhealthy (/sink-health) until the next acknowledgement.
+  bool ResolveForSession(uint64_t request_id, bool ok, bool timed_out);
+
+ private:
+  struct Pending {
+    size_t remaining = 0;
+    std::function<void(bool)> complete;  // called once, from whichever thread resolves it
+  };
+
+  CollectorService service_;
+  int port_ = 0;
+  std::unique_ptr<Impl> impl_;
+
+  std::mutex mu_;
+  std::condition_variable ready_;
+  std::deque<SourceRecord> queue_;
+  std::unordered_map<uint64_t, Pending> pending_;
+  uint64_t next_request_id_ = 1;
+  std::atomic<bool> sink_healthy_{true};
+  bool stopped_ = false;
+};
+
+}  // namespace tributary::connectors::snowplow

@@ -1,0 +1,57 @@
+#include "connectors/snowplow/snowplow_source.h"
+
+namespace tributary::connectors::snowplow {
+
+std::string SnowplowCollectorSourceConnector::Version() const { return TRIBUTARY_VERSION; }
+
+Status SnowplowCollectorSourceConnector::Start(const ConfigMap& props) {
+  auto config = ParseCollectorConfig(props);
+  if (!config.ok()) return config.status();
+  props_ = props;
+  return Status::Ok();
+}
+
+Result<std::vector<ConfigMap>> SnowplowCollectorSourceConnector::TaskConfigs(int max_tasks) {
+  return std::vector<ConfigMap>{props_};
+}
+
+std::unique_ptr<SourceTask> SnowplowCollectorSourceConnector::CreateTask() const {
+  return std::make_unique<SnowplowCollectorSourceTask>();
+}
+
+std::string SnowplowCollectorSourceTask::Version() const { return TRIBUTARY_VERSION; }
+
+Status SnowplowCollectorSourceTask::Start(const ConfigMap& props) {
+  auto config = ParseCollectorConfig(props);
+  if (!config.ok()) return config.status();
+  server_ = std::make_unique<CollectorServer>(std::move(*config), &SystemCollectorEnv());
+  Status st = server_->Start();
+  if (!st.ok()) server_.reset();
+  return st;
+}
+
+Result<std::vector<SourceRecord>> SnowplowCollectorSourceTask::Poll() {
+  if (!server_) return std::vector<SourceRecord>{};
+  return server_->Poll(1000, std::chrono::milliseconds(500));
+}
+
+void SnowplowCollectorSourceTask::CommitRecord(const SourceRecord& record,
+                                               const RecordMetadata* metadata) {
+  if (server_) server_->OnRecordDone(record, metadata != nullptr);
+}
+
+void SnowplowCollectorSourceTask::Stop() {
+  if (server_) server_->Stop();
+}
+
+ConnectorPlugin SnowplowCollectorSourcePlugin() {
+  ConnectorPlugin plugin;
+  plugin.class_name = SnowplowCollectorSourceConnector::kClassName;
+  plugin.aliases = {"SnowplowCollectorSource", "SnowplowCollector"};
+  plugin.type = ConnectorType::kSource;
+  plugin.version = TRIBUTARY_VERSION;
+  plugin.factory = [] { return std::make_unique<SnowplowCollectorSourceConnector>(); };
+  return plugin;
+}
+
+}  // namespace tributary::connectors::snowplow

@@ -1,0 +1,63 @@
+#pragma once
+
+// SnowplowCollectorSource: a source connector whose task is a Snowplow collector. It serves the
+// collector's HTTP protocol and writes Thrift CollectorPayloads to streams.good and size_violation
+// bad rows to streams.bad; in durable mode (default) it answers a request only after Kafka
+// acknowledged every record of it. See README.md.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "connectors/snowplow/collector_config.h"
+#include "connectors/snowplow/collector_server.h"
+#include "runtime/api/connector.h"
+#include "runtime/api/plugin_info.h"
+#include "runtime/api/source_task.h"
+
+namespace tributary::connectors::snowplow {
+
+class SnowplowCollectorSourceConnector : public SourceConnector {
+ public:
+  static constexpr const char* kClassName =
+      "tributary.connectors.snowplow.SnowplowCollectorSourceConnector";
+
+  std::string Version() const override;
+  const ConfigDef& Definition() const override { return SnowplowConfigDef(); }
+  Status Start(const ConfigMap& props) override;
+  // One task: the collector listens on one port.
+  Result<std::vector<ConfigMap>> TaskConfigs(int max_tasks) override;
+  void Stop() override {}
+  std::unique_ptr<SourceTask> CreateTask() const override;
+
+ private:
+  ConfigMap props_;
+};
+
+// Runs the collector's HTTP server for as long as it is started.
+//
+// Threading: Start/Poll/CommitRecord/Stop on the task thread (SourceTask's contract); the HTTP
+// server runs its own threads and meets the task thread only in CollectorServer's locked queue and
+// pending-acknowledgement map.
+class SnowplowCollectorSourceTask : public SourceTask {
+ public:
+  std::string Version() const override;
+  // InvalidConfig for bad configs, IoError when the port cannot be bound.
+  Status Start(const ConfigMap& props) override;
+  // Records of requests received so far (at most 1000); waits up to 500 ms when there are none.
+  Result<std::vector<SourceRecord>> Poll() override;
+  void CommitRecord(const SourceRecord& record, const RecordMetadata* metadata) override;
+  // Stops accepting, answers requests still waiting for Kafka with 503, stops the server.
+  void Stop() override;
+
+  // The bound port, after Start.
+  int port() const { return server_ ? server_->port() : 0; }
+  CollectorServer* server_for_test() { return server_.get(); }
+
+ private:
+  std::unique_ptr<CollectorServer> server_;
+};
+
+ConnectorPlugin SnowplowCollectorSourcePlugin();
+
+}  // namespace tributary::connectors::snowplow

@@ -1,0 +1,196 @@
+// The task with its real HTTP server on 127.0.0.1; the test plays the worker (Poll/CommitRecord).
+#include "connectors/snowplow/snowplow_source.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <future>
+
+namespace tributary::connectors::snowplow {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
+using namespace std::chrono_literals;
+
+struct Reply {
+  int status = 0;
+  std::string body;
+};
+
+Reply Send(int port, http::verb method, const std::string& target, const std::string& body = "") {
+  boost::asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect(
+      tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)));
+  http::request<http::string_body> req(method, target, 11);
+  req.set(http::field::host, "127.0.0.1");
+  if (method == http::verb::post) req.set(http::field::content_type, "application/json");
+  req.body() = body;
+  req.prepare_payload();
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(1 << 20);
+  beast::error_code ec;
+  http::read(stream, buffer, parser, ec);
+  if (ec) return {-1, ec.message()};
+  return {static_cast<int>(parser.get().result_int()), parser.get().body()};
+}
+
+class SnowplowSourceTaskTest : public ::testing::Test {
+ protected:
+  void StartTask(ConfigMap extra = {}) {
+    ConfigMap props = {{"streams.good", "good"},
+                       {"streams.bad", "bad"},
+                       {"port", "0"},
+                       {"interface", "127.0.0.1"}};
+    for (auto& [k, v] : extra) props[k] = v;
+    ASSERT_TRUE(task_.Start(props).ok());
+    port_ = task_.port();
+    ASSERT_GT(port_, 0);
+  }
+  void TearDown() override { task_.Stop(); }
+
+  // Polls until `n` records arrived (or 10 s passed).
+  std::vector<SourceRecord> PollRecords(size_t n) {
+    std::vector<SourceRecord> out;
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (out.size() < n && std::chrono::steady_clock::now() < deadline) {
+      auto batch = task_.Poll();
+      EXPECT_TRUE(batch.ok());
+      for (auto& r : *batch) out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  SnowplowCollectorSourceTask task_;
+  int port_ = 0;
+};
+
+TEST_F(SnowplowSourceTaskTest, DurableModeAnswersOnlyAfterKafkaAcknowledged) {
+  StartTask();
+  auto reply =
+      std::async(std::launch::async, [&] { return Send(port_, http::verb::get, "/i?e=pv"); });
+  auto records = PollRecords(1);
+  ASSERT_EQ(records.size(), 1u);
+  const SourceRecord& r = records[0];
+  EXPECT_EQ(r.topic, "good");
+  EXPECT_TRUE(r.source_partition.empty());
+  auto payload =
+      DeserializeThrift(std::string(r.value.as_bytes().begin(), r.value.as_bytes().end()));
+  ASSERT_TRUE(payload.ok());
+  EXPECT_EQ(payload->querystring, "e=pv");
+  EXPECT_EQ(payload->ipAddress, "127.0.0.1");
+  // Not answered while the record is unacknowledged.
+  EXPECT_EQ(reply.wait_for(300ms), std::future_status::timeout);
+  RecordMetadata metadata{"good", 0, 0, std::nullopt};
+  task_.CommitRecord(r, &metadata);
+  Reply got = reply.get();
+  EXPECT_EQ(got.status, 200);
+  EXPECT_EQ(got.body, PixelGif());
+}
+
+TEST_F(SnowplowSourceTaskTest, SplitRequestWaitsForEveryRecord) {
+  StartTask({{"streams.maxBytes", "2000"}});
+  std::string body = "{\"schema\":\"s\",\"data\":[";
+  for (int i = 0; i < 10; ++i)
+    body += (i ? "," : "") + std::string("\"") + std::string(500, 'a') + "\"";
+  body += "]}";
+  auto reply = std::async(std::launch::async, [&] {
+    return Send(port_, http::verb::post, "/com.snowplowanalytics.snowplow/tp2", body);
+  });
+  auto records = PollRecords(4);
+  ASSERT_GE(records.size(), 3u);
+  RecordMetadata metadata{"good", 0, 0, std::nullopt};
+  for (size_t i = 0; i + 1 < records.size(); ++i) task_.CommitRecord(records[i], &metadata);
+  EXPECT_EQ(reply.wait_for(200ms), std::future_status::timeout);
+  task_.CommitRecord(records.back(), &metadata);
+  EXPECT_EQ(reply.get().body, "ok");
+}
+
+TEST_F(SnowplowSourceTaskTest, NoAcknowledgementMeans503AfterTheTimeout) {
+  StartTask({{"ack.timeout.ms", "200"}});
+  auto start = std::chrono::steady_clock::now();
+  Reply got = Send(port_, http::verb::get, "/i?e=pv");
+  EXPECT_EQ(got.status, 503);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms);
+  EXPECT_EQ(Send(port_, http::verb::get, "/sink-health").status, 503);
+  // A late acknowledgement of the timed-out request is harmless.
+  auto records = PollRecords(1);
+  ASSERT_EQ(records.size(), 1u);
+  RecordMetadata metadata{"good", 0, 0, std::nullopt};
+  task_.CommitRecord(records[0], &metadata);
+}
+
+TEST_F(SnowplowSourceTaskTest, DroppedRecordMeans503) {
+  StartTask();
+  auto reply = std::async(std::launch::async, [&] { return Send(port_, http::verb::get, "/i"); });
+  auto records = PollRecords(1);
+  ASSERT_EQ(records.size(), 1u);
+  task_.CommitRecord(records[0], nullptr);
+  EXPECT_EQ(reply.get().status, 503);
+}
+
+TEST_F(SnowplowSourceTaskTest, FullQueueAnswers503) {
+  StartTask({{"queue.max.records", "1"}, {"ack.mode", "buffered"}});
+  EXPECT_EQ(Send(port_, http::verb::get, "/i").status, 200);
+  EXPECT_EQ(Send(port_, http::verb::get, "/i").status, 503);
+  EXPECT_EQ(PollRecords(1).size(), 1u);
+  EXPECT_EQ(Send(port_, http::verb::get, "/i").status, 200);
+}
+
+TEST_F(SnowplowSourceTaskTest, BufferedModeAnswersAtOnce) {
+  StartTask({{"ack.mode", "buffered"}, {"output.format", "json"}});
+  Reply got = Send(port_, http::verb::post, "/com.snowplowanalytics.snowplow/tp2", "{}");
+  EXPECT_EQ(got.status, 200);
+  EXPECT_EQ(got.body, "ok");
+  auto records = PollRecords(1);
+  ASSERT_EQ(records.size(), 1u);
+  std::string json(records[0].value.as_bytes().begin(), records[0].value.as_bytes().end());
+  EXPECT_NE(json.find("\"body\":\"{}\""), std::string::npos);
+}
+
+TEST_F(SnowplowSourceTaskTest, BodiesAboveTheDropSizeGet413AndNothingIsQueued) {
+  StartTask({{"networking.dropPayloadSize", "1000"}});
+  EXPECT_EQ(
+      Send(port_, http::verb::post, "/com.snowplowanalytics.snowplow/tp2", std::string(5000, 'x'))
+          .status,
+      413);
+  EXPECT_EQ(task_.server_for_test()->QueuedForTest(), 0u);
+  EXPECT_EQ(Send(port_, http::verb::get, "/health").body, "ok");
+}
+
+TEST_F(SnowplowSourceTaskTest, StopAnswersWaitingRequests) {
+  StartTask();
+  auto reply = std::async(std::launch::async, [&] { return Send(port_, http::verb::get, "/i"); });
+  ASSERT_EQ(PollRecords(1).size(), 1u);
+  task_.Stop();
+  Reply got = reply.get();
+  EXPECT_EQ(got.status, 503) << got.body;
+}
+
+TEST(SnowplowConfigTest, RejectsBadValuesNamingTheKey) {
+  auto bad = ParseCollectorConfig(
+      {{"streams.good", "g"}, {"streams.bad", "b"}, {"paths.acme/track", "/nowhere"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("paths.acme/track"), std::string::npos);
+  EXPECT_FALSE(ParseCollectorConfig({{"streams.good", "g"}}).ok());
+  EXPECT_FALSE(ParseCollectorConfig(
+                   {{"streams.good", "g"}, {"streams.bad", "b"}, {"cookie.expiration", "soon"}})
+                   .ok());
+  auto ok = ParseCollectorConfig({{"streams.good", "g"},
+                                  {"streams.bad", "b"},
+                                  {"cookie.expiration", "30 days"},
+                                  {"paths.acme/track", kTp2Path}});
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->cookie_expiration_ms, 30LL * 86400 * 1000);
+  EXPECT_EQ(ok->paths.at("/acme/track"), kTp2Path);
+}
+
+}  // namespace
+}  // namespace tributary::connectors::snowplow
