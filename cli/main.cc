@@ -2,11 +2,14 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <iostream>
+#include <string>
 
 #include "cli/commands.h"
 #include "cli/version.h"
+#include "rest-api/basic_auth.h"
 
 namespace tributary::cli {
 
@@ -26,6 +29,29 @@ int WaitForShutdownSignal() {
   int signal = 0;
   sigwait(&set, &signal);
   return signal;
+}
+
+// `tributary hash-password <user>`: reads the password from the first line of stdin (so it never
+// shows in the process list or shell history) and prints a rest.basic.auth.credentials.file line.
+int HashPassword(const std::string& user, int iterations) {
+  std::string password;
+  if (!std::getline(std::cin, password)) {
+    std::cerr << "hash-password: expected the password on standard input\n";
+    return 1;
+  }
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  if (password.empty()) {
+    std::cerr << "hash-password: the password is empty\n";
+    return 1;
+  }
+  auto line = rest::BasicAuthenticator::HashLine(user, password, iterations);
+  std::fill(password.begin(), password.end(), '\0');
+  if (!line.ok()) {
+    std::cerr << "hash-password: " << line.status().message() << "\n";
+    return 1;
+  }
+  std::cout << *line << "\n";
+  return 0;
 }
 
 }  // namespace tributary::cli
@@ -58,11 +84,21 @@ int main(int argc, char** argv) {
   dev_broker->add_option("--brokers", brokers, "number of brokers")->check(CLI::Range(1, 9));
   dev_broker->add_option("--topic", topics, "create a topic up front: name[:partitions]");
 
+  std::string hash_user;
+  int iterations = tributary::rest::BasicAuthenticator::kDefaultIterations;
+  auto* hash_password = app.add_subcommand(
+      "hash-password",
+      "Read a password from stdin and print a line for rest.basic.auth.credentials.file");
+  hash_password->add_option("user", hash_user, "user name")->required();
+  hash_password->add_option("--iterations", iterations, "PBKDF2-HMAC-SHA256 iterations")
+      ->check(CLI::Range(1, 100000000));
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] %^%l%$ %v");
 
   if (*standalone) return tributary::cli::RunStandalone(worker_file, connector_files);
   if (*run) return tributary::cli::RunYaml(yaml_file);
   if (*dev_broker) return tributary::cli::RunDevBroker(brokers, topics);
+  if (*hash_password) return tributary::cli::HashPassword(hash_user, iterations);
   return 2;
 }

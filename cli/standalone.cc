@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -61,6 +62,21 @@ runtime::Plugins BuiltinPlugins() {
   return plugins;
 }
 
+// A boolean worker key that WorkerConfigDef does not declare (it keeps unknown keys in `raw`),
+// parsed as Kafka's ConfigDef does: true/false in any case, surrounding spaces ignored.
+Result<bool> BoolSetting(const ConfigMap& raw, const std::string& key, bool fallback) {
+  auto it = raw.find(key);
+  if (it == raw.end()) return fallback;
+  std::string value;
+  for (char c : it->second) {
+    if (c != ' ' && c != '\t') value.push_back(static_cast<char>(std::tolower(c)));
+  }
+  if (value == "true") return true;
+  if (value == "false") return false;
+  return Status::InvalidConfig("Invalid value " + it->second + " for configuration " + key +
+                               ": Expected value to be either true or false");
+}
+
 std::string HostName() {
   char name[256] = {};
   if (gethostname(name, sizeof(name) - 1) != 0) return "localhost";
@@ -94,8 +110,9 @@ int RunWorker(ConfigMap worker_props, const std::vector<NamedConfig>& connectors
     broker = std::move(*started);
     config->raw["bootstrap.servers"] = broker->bootstrap_servers();
     spdlog::warn("=====================================================================");
-    spdlog::warn("bootstrap.servers is unset or 'embedded': started the EMBEDDED Kafka broker at {}",
-                 broker->bootstrap_servers());
+    spdlog::warn(
+        "bootstrap.servers is unset or 'embedded': started the EMBEDDED Kafka broker at {}",
+        broker->bootstrap_servers());
     spdlog::warn("It keeps data in memory only (newest ~5 MiB per partition) and is gone when the");
     spdlog::warn("worker stops. For development and demos only - never for production.");
     spdlog::warn("=====================================================================");
@@ -126,15 +143,33 @@ int RunWorker(ConfigMap worker_props, const std::vector<NamedConfig>& connectors
   rest_config.listeners = listeners.empty() ? "http://:8083" : listeners;
   rest_config.version = kVersion;
   rest_config.commit = kCommit;
+  Result<bool> topic_tracking = BoolSetting(config->raw, "topic.tracking.enable", true);
+  if (!topic_tracking.ok()) return Fail(topic_tracking.status());
+  Result<bool> topic_reset = BoolSetting(config->raw, "topic.tracking.allow.reset", true);
+  if (!topic_reset.ok()) return Fail(topic_reset.status());
+  rest_config.tls = rest::RestTlsConfigFromWorker(config->raw);
+  if (auto it = config->raw.find("rest.basic.auth.credentials.file");
+      it != config->raw.end() && !it->second.empty()) {
+    auto authenticator = rest::BasicAuthenticator::LoadFile(it->second);
+    if (!authenticator.ok()) return Fail(authenticator.status());
+    rest_config.authenticator = std::move(*authenticator);
+    spdlog::info("REST API requires HTTP Basic authentication (users from {}); /health stays open",
+                 it->second);
+  }
+  rest_config.topic_tracking_enable = *topic_tracking;
+  rest_config.topic_tracking_allow_reset = *topic_reset;
 
   auto worker = std::make_unique<runtime::Worker>(options, plugins, *offsets);
   // Connectors created or changed over REST are kept next to the offsets file, so a restarted
   // worker (a sidecar, say) comes back as it was; without an offsets file they live in memory.
-  const std::string connectors_file =
-      config->offset_storage_file_filename.empty()
-          ? std::string()
-          : config->offset_storage_file_filename + ".connectors.json";
-  auto herder = std::make_unique<runtime::StandaloneHerder>(*worker, connectors_file);
+  // Active topics (KIP-558) likewise, in <offsets>.topics.json.
+  runtime::StandaloneHerderOptions herder_options;
+  if (!config->offset_storage_file_filename.empty()) {
+    herder_options.connectors_file = config->offset_storage_file_filename + ".connectors.json";
+    herder_options.topics_file = config->offset_storage_file_filename + ".topics.json";
+  }
+  herder_options.topic_tracking = *topic_tracking;
+  auto herder = std::make_unique<runtime::StandaloneHerder>(*worker, herder_options);
   auto rest = std::make_unique<rest::RestServer>(rest_config, herder.get());
   if (Status st = rest->Start(); !st.ok()) return Fail(st);
   herder->SetWorkerId(

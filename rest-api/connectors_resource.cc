@@ -119,7 +119,11 @@ std::string NormalizedPluginName(std::string name) {
 
 }  // namespace
 
-ConnectorsResource::ConnectorsResource(runtime::Herder* herder) : herder_(herder) {}
+ConnectorsResource::ConnectorsResource(runtime::Herder* herder, bool topic_tracking,
+                                       bool topic_tracking_reset)
+    : herder_(herder),
+      topic_tracking_(topic_tracking),
+      topic_tracking_reset_(topic_tracking_reset) {}
 
 Status ConnectorsResource::Register(Router* router) {
   struct Route {
@@ -148,6 +152,8 @@ Status ConnectorsResource::Register(Router* router) {
       {"GET", "/connectors/{name}/offsets", nullptr, &ConnectorsResource::GetOffsets},
       {"PATCH", "/connectors/{name}/offsets", &ConnectorsResource::AlterOffsets, nullptr},
       {"DELETE", "/connectors/{name}/offsets", &ConnectorsResource::ResetOffsets, nullptr},
+      {"GET", "/connectors/{name}/topics", nullptr, &ConnectorsResource::GetActiveTopics},
+      {"PUT", "/connectors/{name}/topics/reset", &ConnectorsResource::ResetActiveTopics, nullptr},
   };
   for (const Route& route : routes) {
     Router::Handler handler;
@@ -158,13 +164,7 @@ Status ConnectorsResource::Register(Router* router) {
     }
     TRIBUTARY_RETURN_IF_ERROR(router->Add(route.method, route.pattern, std::move(handler)));
   }
-  // Topic tracking is disabled in this worker (as with topic.tracking.enable=false).
-  TRIBUTARY_RETURN_IF_ERROR(router->Add("GET", "/connectors/{name}/topics", [](const RestRequest&) {
-    return RestResponse::Error(403, "Topic tracking is disabled.");
-  }));
-  return router->Add("PUT", "/connectors/{name}/topics/reset", [](const RestRequest&) {
-    return RestResponse::Error(403, "Topic tracking is disabled.");
-  });
+  return Status::Ok();
 }
 
 RestResponse ConnectorsResource::ListConnectors(const RestRequest& request) const {
@@ -378,6 +378,35 @@ RestResponse ConnectorsResource::GetOffsets(const RestRequest& request) const {
       herder_->GetOffsets(request.PathParam("name"));
   if (!offsets.ok()) return RestResponse::FromStatus(offsets.status());
   return RestResponse::Json(200, ConnectorOffsetsJson(*offsets));
+}
+
+RestResponse ConnectorsResource::GetActiveTopics(const RestRequest& request) const {
+  if (!topic_tracking_) return RestResponse::Error(403, "Topic tracking is disabled.");
+  const std::string name = request.PathParam("name");
+  Result<std::vector<std::string>> topics = herder_->ConnectorActiveTopics(name);
+  if (!topics.ok()) return RestResponse::FromStatus(topics.status());
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key(name.c_str(), static_cast<rapidjson::SizeType>(name.size()));
+  w.StartObject();
+  w.Key("topics");
+  w.StartArray();
+  for (const auto& topic : *topics) {
+    w.String(topic.c_str(), static_cast<rapidjson::SizeType>(topic.size()));
+  }
+  w.EndArray();
+  w.EndObject();
+  w.EndObject();
+  return RestResponse::Json(200, std::string(buffer.GetString(), buffer.GetSize()));
+}
+
+RestResponse ConnectorsResource::ResetActiveTopics(const RestRequest& request) {
+  if (!topic_tracking_) return RestResponse::Error(403, "Topic tracking is disabled.");
+  if (!topic_tracking_reset_) return RestResponse::Error(403, "Topic tracking reset is disabled.");
+  Status st = herder_->ResetConnectorActiveTopics(request.PathParam("name"));
+  if (!st.ok()) return RestResponse::FromStatus(st);
+  return RestResponse::Empty(202);
 }
 
 RestResponse ConnectorsResource::AlterOffsets(const RestRequest& request) {

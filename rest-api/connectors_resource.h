@@ -11,11 +11,13 @@ namespace tributary::rest {
 //
 // Request bodies: config maps take JSON strings; numbers and booleans are accepted as their text
 // (Jackson coerces scalars into Map<String,String> the same way); objects, arrays and malformed
-// JSON are 400. Topic tracking (KIP-558) is not implemented, so the topics routes answer as a
-// Connect worker with `topic.tracking.enable=false` does: 403 "Topic tracking is disabled.".
+// JSON are 400. Topic tracking (KIP-558): with `topic_tracking` false the topics routes answer 403
+// "Topic tracking is disabled.", with `topic_tracking_reset` false the reset answers 403 "Topic
+// tracking reset is disabled.", as Connect's worker keys topic.tracking.enable / .allow.reset.
 class ConnectorsResource {
  public:
-  explicit ConnectorsResource(runtime::Herder* herder);
+  explicit ConnectorsResource(runtime::Herder* herder, bool topic_tracking = true,
+                              bool topic_tracking_reset = true);
 
   // Adds this resource's routes. The resource must outlive `router`.
   Status Register(Router* router);
@@ -43,12 +45,18 @@ class ConnectorsResource {
   RestResponse GetOffsets(const RestRequest& request) const;
   RestResponse AlterOffsets(const RestRequest& request);
   RestResponse ResetOffsets(const RestRequest& request);
+  // GET /connectors/{name}/topics -> {"<name>":{"topics":[…]}} (unknown connector: empty list).
+  RestResponse GetActiveTopics(const RestRequest& request) const;
+  // PUT /connectors/{name}/topics/reset -> 202, no body.
+  RestResponse ResetActiveTopics(const RestRequest& request);
 
  private:
   RestResponse PutOrCreate(const std::string& name, const ConfigMap& config, bool allow_replace,
                            runtime::ConnectorTargetState state);
 
   runtime::Herder* herder_;
+  bool topic_tracking_;
+  bool topic_tracking_reset_;
 };
 
 // Connect's ConnectorPluginsResource: `/connector-plugins…`.

@@ -11,10 +11,12 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <exception>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 
 #include "rest-api/connectors_resource.h"
@@ -28,17 +30,58 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using ErrorCode = boost::system::error_code;
 
 // Jetty's default request header buffer is 8 KiB; allow a bit more.
 constexpr uint32_t kHeaderLimit = 16 * 1024;
 
-std::string EndpointUrl(const tcp::endpoint& endpoint) {
+std::string EndpointUrl(const std::string& scheme, const tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
   std::string host = address.to_string();
   if (address.is_v6()) host = "[" + host + "]";
-  return "http://" + host + ":" + std::to_string(endpoint.port());
+  return scheme + "://" + host + ":" + std::to_string(endpoint.port());
+}
+
+// The TLS context of the https:// listeners from Kafka's PEM keystore: one file holding the
+// private key (encrypted with `key_password`, or plain) and the certificate chain.
+Result<std::unique_ptr<ssl::context>> MakeTlsContext(const RestTlsConfig& tls) {
+  if (tls.keystore_location.empty()) {
+    return Status::InvalidConfig(
+        "An https:// listener needs a PEM keystore: set listeners.https.ssl.keystore.location "
+        "(or ssl.keystore.location) and ssl.keystore.type=PEM");
+  }
+  std::string type = tls.keystore_type;
+  for (char& c : type) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (type != "PEM") {
+    return Status::InvalidConfig("ssl.keystore.type " + tls.keystore_type +
+                                 " is not supported for the REST listener: use PEM");
+  }
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
+  ErrorCode ec;
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                           ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                           ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
+                       ec);
+  // Always set: without a callback OpenSSL would prompt on the terminal for an encrypted key.
+  context->set_password_callback(
+      [password = tls.key_password](std::size_t, ssl::context::password_purpose) {
+        return password;
+      },
+      ec);
+  if (!ec) context->use_certificate_chain_file(tls.keystore_location, ec);
+  if (ec) {
+    return Status::InvalidConfig("Cannot load the certificate chain from the keystore " +
+                                 tls.keystore_location + ": " + ec.message());
+  }
+  context->use_private_key_file(tls.keystore_location, ssl::context::pem, ec);
+  if (ec) {
+    return Status::InvalidConfig("Cannot load the private key from the keystore " +
+                                 tls.keystore_location +
+                                 " (wrong or missing ssl.key.password?): " + ec.message());
+  }
+  return context;
 }
 
 std::string ListenerText(const Listener& listener) {
@@ -54,7 +97,7 @@ class RestServer::Impl {
   Impl(RestServerConfig config, runtime::Herder* herder)
       : config_(std::move(config)),
         root_(herder, config_.version, config_.commit),
-        connectors_(herder),
+        connectors_(herder, config_.topic_tracking_enable, config_.topic_tracking_allow_reset),
         plugins_(herder),
         ioc_(config_.io_threads > 0 ? config_.io_threads : 1) {}
 
@@ -63,14 +106,18 @@ class RestServer::Impl {
   Status Start();
   void Stop();
 
+  // With Basic authentication configured: nullopt when the request may proceed, else the 401.
+  std::optional<RestResponse> Authenticate(std::string_view method, std::string_view target,
+                                           std::string_view authorization) const;
+
   uint16_t port() const {
     std::lock_guard<std::mutex> lock(mu_);
-    return endpoints_.empty() ? 0 : endpoints_.front().port();
+    return endpoints_.empty() ? 0 : endpoints_.front().second.port();
   }
   std::vector<std::string> ListenerUrls() const {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<std::string> out;
-    for (const auto& endpoint : endpoints_) out.push_back(EndpointUrl(endpoint));
+    for (const auto& [scheme, endpoint] : endpoints_) out.push_back(EndpointUrl(scheme, endpoint));
     return out;
   }
 
@@ -78,6 +125,8 @@ class RestServer::Impl {
   const RestServerConfig& config() const { return config_; }
 
   class Session;
+  template <bool kTls>
+  class HttpSession;
   // Tracks a live connection so Stop() can close it. False (and the caller drops the connection)
   // when the server is stopping.
   bool Register(const std::shared_ptr<Session>& session);
@@ -87,7 +136,8 @@ class RestServer::Impl {
   enum class State { kNew, kRunning, kStopped };
 
   Status Bind(const Listener& listener);
-  void DoAccept(tcp::acceptor* acceptor);
+  // `tls` null: plain HTTP.
+  void DoAccept(tcp::acceptor* acceptor, ssl::context* tls);
   void RunLoop();
 
   const RestServerConfig config_;
@@ -99,43 +149,82 @@ class RestServer::Impl {
 
   mutable std::mutex mu_;
   State state_ = State::kNew;
-  std::vector<tcp::endpoint> endpoints_;
+  std::vector<std::pair<std::string, tcp::endpoint>> endpoints_;  // scheme, bound address
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
 
   // Declared after everything sessions touch, so handlers destroyed with the io_context still find
   // them alive.
   asio::io_context ioc_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  std::unique_ptr<ssl::context> tls_;  // for https:// listeners
+  std::vector<std::pair<std::unique_ptr<tcp::acceptor>, bool>> acceptors_;  // acceptor, https
   std::vector<std::thread> threads_;
 };
 
-// One HTTP/1.1 connection: read a request, answer it, repeat while keep-alive. All its handlers run
-// on its own strand.
-class RestServer::Impl::Session : public std::enable_shared_from_this<Session> {
+// A live connection, as the server tracks it for Stop().
+class RestServer::Impl::Session {
  public:
-  Session(Impl* server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {}
-  ~Session() { server_->Unregister(this); }
+  virtual ~Session() = default;
+  virtual void Start() = 0;
+  // Closes the connection from any thread; pending operations complete with an error.
+  virtual void Close() = 0;
+};
 
-  void Start() {
+// One HTTP/1.1 connection (over TLS when kTls): read a request, answer it, repeat while
+// keep-alive. All its handlers run on its own strand.
+template <bool kTls>
+class RestServer::Impl::HttpSession : public Session,
+                                      public std::enable_shared_from_this<HttpSession<kTls>> {
+ public:
+  using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+
+  HttpSession(Impl* server, tcp::socket socket, ssl::context* tls)
+      : server_(server), stream_(MakeStream(std::move(socket), tls)) {}
+  ~HttpSession() override { server_->Unregister(this); }
+
+  void Start() override {
     asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&Session::DoRead, shared_from_this()));
+                   beast::bind_front_handler(&HttpSession::DoHandshake, this->shared_from_this()));
   }
 
-  // Closes the connection from any thread; pending operations complete with an error.
-  void Close() {
+  void Close() override {
     asio::post(stream_.get_executor(),
-               beast::bind_front_handler(&Session::DoClose, shared_from_this()));
+               beast::bind_front_handler(&HttpSession::DoClose, this->shared_from_this()));
   }
 
  private:
+  static Stream MakeStream(tcp::socket socket, ssl::context* tls) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *tls);
+    } else {
+      (void)tls;
+      return Stream(std::move(socket));
+    }
+  }
+
+  void DoHandshake() {
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(server_->config().idle_timeout);
+      stream_.async_handshake(
+          ssl::stream_base::server,
+          beast::bind_front_handler(&HttpSession::OnHandshake, this->shared_from_this()));
+    } else {
+      DoRead();
+    }
+  }
+
+  void OnHandshake(ErrorCode ec) {
+    if (ec) return DoClose();  // not TLS, bad certificate, timeout, …
+    DoRead();
+  }
+
   void DoRead() {
     parser_.emplace();
     parser_->body_limit(server_->config().max_request_body_bytes);
     parser_->header_limit(kHeaderLimit);
-    stream_.expires_after(server_->config().idle_timeout);
+    beast::get_lowest_layer(stream_).expires_after(server_->config().idle_timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+                     beast::bind_front_handler(&HttpSession::OnRead, this->shared_from_this()));
   }
 
   void OnRead(ErrorCode ec, std::size_t) {
@@ -152,17 +241,24 @@ class RestServer::Impl::Session : public std::enable_shared_from_this<Session> {
     if (ec) return DoClose();  // timeout, reset, closed by Stop()
 
     http::request<http::string_body> request = parser_->release();
+    const bool head = request.method() == http::verb::head;
     RestResponse answer;
     try {
       const auto method = request.method_string();
       const auto target = request.target();
-      answer = server_->router().Dispatch(std::string_view(method.data(), method.size()),
-                                          std::string_view(target.data(), target.size()),
-                                          std::move(request.body()));
+      const std::string_view method_view(method.data(), method.size());
+      const std::string_view target_view(target.data(), target.size());
+      const auto authorization = request[http::field::authorization];
+      std::optional<RestResponse> denied = server_->Authenticate(
+          method_view, target_view, std::string_view(authorization.data(), authorization.size()));
+      if (denied) {
+        answer = std::move(*denied);
+      } else {
+        answer = server_->router().Dispatch(method_view, target_view, std::move(request.body()));
+      }
     } catch (const std::exception& e) {
       answer = RestResponse::Error(500, e.what());
     }
-    const bool head = request.method() == http::verb::head;
     Write(std::move(answer), request.version(), request.keep_alive(), head);
   }
 
@@ -180,9 +276,10 @@ class RestServer::Impl::Session : public std::enable_shared_from_this<Session> {
     const std::size_t length = answer.body.size();
     if (!head) response.body() = std::move(answer.body);
     response.content_length(length);
-    stream_.expires_after(server_->config().idle_timeout);
-    http::async_write(stream_, response,
-                      beast::bind_front_handler(&Session::OnWrite, shared_from_this(), keep_alive));
+    beast::get_lowest_layer(stream_).expires_after(server_->config().idle_timeout);
+    http::async_write(
+        stream_, response,
+        beast::bind_front_handler(&HttpSession::OnWrite, this->shared_from_this(), keep_alive));
   }
 
   void OnWrite(bool keep_alive, ErrorCode ec, std::size_t) {
@@ -192,13 +289,16 @@ class RestServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void DoClose() {
+    // TLS: no close_notify exchange; every response carries Content-Length, so a client knows it
+    // read the whole answer.
     ErrorCode ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    auto& lowest = beast::get_lowest_layer(stream_);
+    lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest.close();
   }
 
   Impl* server_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
@@ -258,9 +358,9 @@ Status RestServer::Impl::Bind(const Listener& listener) {
   if (ec) return Status::IoError("Cannot listen on " + text + ": " + ec.message());
   {
     std::lock_guard<std::mutex> lock(mu_);
-    endpoints_.push_back(bound);
+    endpoints_.emplace_back(listener.scheme, bound);
   }
-  acceptors_.push_back(std::move(acceptor));
+  acceptors_.emplace_back(std::move(acceptor), listener.scheme == "https");
   return Status::Ok();
 }
 
@@ -272,9 +372,14 @@ Status RestServer::Impl::Start() {
   Result<std::vector<Listener>> listeners = ParseListeners(config_.listeners);
   if (!listeners.ok()) return listeners.status();
   for (const Listener& listener : *listeners) {
-    if (listener.scheme == "https") {
-      return Status::InvalidConfig("HTTPS listeners are not supported yet: " +
-                                   ListenerText(listener));
+    if (listener.scheme == "https" && tls_ == nullptr) {
+      Result<std::unique_ptr<ssl::context>> context = MakeTlsContext(config_.tls);
+      if (!context.ok()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        state_ = State::kStopped;
+        return context.status().WithContext("listener " + ListenerText(listener));
+      }
+      tls_ = std::move(*context);
     }
   }
   TRIBUTARY_RETURN_IF_ERROR(root_.Register(&router_));
@@ -297,7 +402,8 @@ Status RestServer::Impl::Start() {
       std::lock_guard<std::mutex> lock(mu_);
       state_ = State::kRunning;
     }
-    for (auto& acceptor : acceptors_) DoAccept(acceptor.get());
+    for (auto& [acceptor, https] : acceptors_)
+      DoAccept(acceptor.get(), https ? tls_.get() : nullptr);
     work_.emplace(ioc_.get_executor());
     const int threads = config_.io_threads > 0 ? config_.io_threads : 1;
     for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { RunLoop(); });
@@ -310,18 +416,36 @@ Status RestServer::Impl::Start() {
   return Status::Ok();
 }
 
-void RestServer::Impl::DoAccept(tcp::acceptor* acceptor) {
+std::optional<RestResponse> RestServer::Impl::Authenticate(std::string_view method,
+                                                           std::string_view target,
+                                                           std::string_view authorization) const {
+  if (config_.authenticator == nullptr) return std::nullopt;
+  const std::string_view path = target.substr(0, target.find('?'));
+  // Probes stay open: Kubernetes cannot send credentials with an httpGet probe.
+  if ((method == "GET" || method == "HEAD") && path == "/health") return std::nullopt;
+  if (config_.authenticator->Check(authorization)) return std::nullopt;
+  RestResponse denied = RestResponse::Error(401, "User cannot access the resource.");
+  denied.headers.emplace_back("WWW-Authenticate", "Basic realm=\"tributary\"");
+  return denied;
+}
+
+void RestServer::Impl::DoAccept(tcp::acceptor* acceptor, ssl::context* tls) {
   acceptor->async_accept(
-      asio::make_strand(ioc_), [this, acceptor](ErrorCode ec, tcp::socket socket) {
+      asio::make_strand(ioc_), [this, acceptor, tls](ErrorCode ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
         if (ec) {
           spdlog::warn("REST server could not accept a connection: {}", ec.message());
         } else {
-          auto session = std::make_shared<Session>(this, std::move(socket));
+          std::shared_ptr<Session> session;
+          if (tls != nullptr) {
+            session = std::make_shared<HttpSession<true>>(this, std::move(socket), tls);
+          } else {
+            session = std::make_shared<HttpSession<false>>(this, std::move(socket), nullptr);
+          }
           if (!Register(session)) return;  // stopping; the socket closes with the session
           session->Start();
         }
-        DoAccept(acceptor);
+        DoAccept(acceptor, tls);
       });
 }
 
@@ -349,7 +473,7 @@ void RestServer::Impl::Stop() {
       if (auto session = weak.lock()) sessions.push_back(std::move(session));
     }
   }
-  for (auto& acceptor : acceptors_) {
+  for (auto& [acceptor, https] : acceptors_) {
     tcp::acceptor* raw = acceptor.get();
     asio::post(raw->get_executor(), [raw] {
       ErrorCode ignored;
@@ -367,6 +491,25 @@ void RestServer::Impl::Stop() {
     }
   }
   threads_.clear();
+}
+
+RestTlsConfig RestTlsConfigFromWorker(const ConfigMap& worker) {
+  constexpr std::string_view kPrefix = "listeners.https.";
+  bool prefixed = false;
+  for (const auto& [key, value] : worker) {
+    if (key.compare(0, kPrefix.size(), kPrefix) == 0) prefixed = true;
+  }
+  auto get = [&](const std::string& key, const std::string& fallback) {
+    auto it = worker.find(prefixed ? std::string(kPrefix) + key : key);
+    return it == worker.end() ? fallback : it->second;
+  };
+  RestTlsConfig tls;
+  tls.keystore_location = get("ssl.keystore.location", "");
+  // Kafka's default keystore type is JKS; a worker that names no type but gives a location gets
+  // told that only PEM is supported.
+  tls.keystore_type = get("ssl.keystore.type", "JKS");
+  tls.key_password = get("ssl.key.password", "");
+  return tls;
 }
 
 RestServer::RestServer(RestServerConfig config, runtime::Herder* herder)

@@ -7,10 +7,24 @@
 #include <string>
 #include <vector>
 
+#include "rest-api/basic_auth.h"
 #include "runtime/api/status.h"
 #include "runtime/herder/herder.h"
 
 namespace tributary::rest {
+
+// TLS of https:// listeners: Kafka's PEM keystore, one file holding the private key and the
+// certificate chain (worker keys listeners.https.ssl.keystore.location / ssl.keystore.location,
+// ssl.keystore.type=PEM, ssl.key.password for an encrypted key).
+struct RestTlsConfig {
+  std::string keystore_location;
+  std::string keystore_type = "PEM";
+  std::string key_password;
+};
+
+// The TLS settings of a worker config as Connect picks them: if any `listeners.https.` key is
+// set, only the prefixed keys count (all or nothing); otherwise the plain ssl.* keys.
+RestTlsConfig RestTlsConfigFromWorker(const ConfigMap& worker);
 
 struct RestServerConfig {
   // The `listeners` worker setting: comma-separated http://host:port entries. An empty host means
@@ -25,6 +39,15 @@ struct RestServerConfig {
   int io_threads = 2;
   // A keep-alive connection that sends nothing for this long is closed.
   std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
+  // topic.tracking.enable / topic.tracking.allow.reset (KIP-558): when false, the topics routes
+  // answer Connect's 403s.
+  bool topic_tracking_enable = true;
+  bool topic_tracking_allow_reset = true;
+  // Used when a listener is https://.
+  RestTlsConfig tls;
+  // When set, every request except GET/HEAD /health needs valid Basic credentials; otherwise 401
+  // {"error_code":401,…} with `WWW-Authenticate: Basic realm="tributary"`.
+  std::shared_ptr<const BasicAuthenticator> authenticator;
 };
 
 // Kafka Connect's REST server: an HTTP/1.1 server (Boost.Beast, keep-alive) serving the Connect
@@ -45,7 +68,7 @@ class RestServer {
   RestServer& operator=(const RestServer&) = delete;
 
   // Binds every listener and starts serving. Errors: InvalidConfig for a malformed `listeners`
-  // value or an https:// listener ("HTTPS listeners are not supported yet"); IoError naming the
+  // value or an https:// listener without a usable PEM keystore; IoError naming the
   // address when it cannot be bound (e.g. already in use); Internal if called twice. On error
   // nothing is left listening.
   Status Start();

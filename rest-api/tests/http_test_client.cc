@@ -15,6 +15,19 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+// Fills `result` from a parsed response (also used by http_tls_test_client.cc).
+void FillResult(const http::response<http::string_body>& response, HttpResult* result) {
+  result->ok = true;
+  result->status = static_cast<int>(response.result_int());
+  result->body = response.body();
+  result->keep_alive = response.keep_alive();
+  for (const auto& field : response) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    result->headers[name] = std::string(field.value());
+  }
+}
+
 struct HttpTestClient::State {
   asio::io_context ioc;
   beast::tcp_stream stream{ioc};
@@ -79,15 +92,7 @@ HttpResult HttpTestClient::ReadResponse(bool head) {
   const auto& response = parser.get();
   if (ec) return HttpResult{false, "read: " + ec.message()};
   HttpResult result;
-  result.ok = true;
-  result.status = static_cast<int>(response.result_int());
-  result.body = response.body();
-  result.keep_alive = response.keep_alive();
-  for (const auto& field : response) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    result.headers[name] = std::string(field.value());
-  }
+  FillResult(response, &result);
   return result;
 }
 
@@ -101,10 +106,10 @@ bool HttpTestClient::WaitForClose() {
 }
 
 HttpResult Fetch(uint16_t port, const std::string& method, const std::string& target,
-                 const std::string& body) {
+                 const std::string& body, const std::map<std::string, std::string>& headers) {
   HttpTestClient client(port);
   if (!client.connected()) return HttpResult{false, "connect failed"};
-  return client.Request(method, target, body);
+  return client.Request(method, target, body, headers);
 }
 
 }  // namespace tributary::rest::testing

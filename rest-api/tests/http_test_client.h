@@ -43,6 +43,14 @@ class HttpTestClient {
 
 // One request on a fresh connection.
 HttpResult Fetch(uint16_t port, const std::string& method, const std::string& target,
-                 const std::string& body = "");
+                 const std::string& body = "",
+                 const std::map<std::string, std::string>& headers = {});
+
+// One request over HTTPS on a fresh connection to 127.0.0.1:`port`, trusting only the PEM
+// certificate(s) in `ca_file` (the server's certificate must verify against them). !ok with the
+// TLS error when the handshake fails.
+HttpResult FetchTls(uint16_t port, const std::string& ca_file, const std::string& method,
+                    const std::string& target, const std::string& body = "",
+                    const std::map<std::string, std::string>& headers = {});
 
 }  // namespace tributary::rest::testing

@@ -159,6 +159,12 @@ class Herder {
   virtual Result<std::string> ModifyOffsets(const std::string& name,
                                             const std::vector<ConnectorOffset>& offsets,
                                             bool reset);
+  // KIP-558: the topics the connector's tasks produced to (source) or consumed from (sink) since
+  // it was created or its topics were last reset, sorted. An unknown connector has none: an empty
+  // list, not an error (as in Connect).
+  virtual Result<std::vector<std::string>> ConnectorActiveTopics(const std::string& name) const;
+  // Forgets the connector's active topics (also for an unknown connector).
+  virtual Status ResetConnectorActiveTopics(const std::string& name);
 };
 
 inline Status HerderUnsupported(const char* what) {
@@ -203,6 +209,12 @@ inline Result<std::vector<ConnectorOffset>> Herder::GetOffsets(const std::string
 inline Result<std::string> Herder::ModifyOffsets(const std::string&,
                                                  const std::vector<ConnectorOffset>&, bool) {
   return HerderUnsupported("Modifying offsets");
+}
+inline Result<std::vector<std::string>> Herder::ConnectorActiveTopics(const std::string&) const {
+  return HerderUnsupported("Topic tracking");
+}
+inline Status Herder::ResetConnectorActiveTopics(const std::string&) {
+  return HerderUnsupported("Topic tracking");
 }
 
 }  // namespace tributary::runtime

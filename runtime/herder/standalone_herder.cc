@@ -241,9 +241,10 @@ class StandaloneHerder::Context : public ConnectorContext {
   std::string name_;
 };
 
-StandaloneHerder::StandaloneHerder(Worker& worker, std::string connectors_file)
+StandaloneHerder::StandaloneHerder(Worker& worker, StandaloneHerderOptions options)
     : worker_(worker),
-      connectors_file_(std::move(connectors_file)),
+      options_(std::move(options)),
+      connectors_file_(options_.connectors_file),
       request_thread_([this] { RunRequests(); }) {}
 
 StandaloneHerder::~StandaloneHerder() { Stop(); }
@@ -360,7 +361,8 @@ Status StandaloneHerder::StartTasksLocked(const std::string& name, Entry& entry,
   for (size_t i = 0; i < task_configs.size(); ++i) {
     ConnectorTaskId id{name, static_cast<int>(i)};
     entry.tasks[id.task] = {id.task, State::kUnassigned, worker_id_, ""};
-    Status st = worker_.StartTask(id, resolved, task_configs[i], this, task_state);
+    Status st =
+        worker_.StartTask(id, resolved, task_configs[i], this, task_state, TopicCallback(name));
     if (!st.ok()) {
       spdlog::error("{} Failed to start task: {}", id.ToString(), st.ToString());
       entry.tasks[id.task].state = State::kFailed;
@@ -393,9 +395,14 @@ Status StandaloneHerder::DeleteConnectorConfig(const std::string& name) {
     if (!connectors_.count(name)) return Status::NotFound("Connector " + name + " not found");
   }
   StopConnectorAndTasks(name);
-  std::lock_guard lock(mutex_);
-  connectors_.erase(name);
-  PersistLocked();
+  {
+    std::lock_guard lock(mutex_);
+    connectors_.erase(name);
+    PersistLocked();
+  }
+  // A deleted connector's active topics go with it (Connect's AbstractHerder.onDeletion).
+  std::lock_guard topics(topics_mutex_);
+  if (active_topics_.erase(name) > 0) PersistTopicsLocked();
   return Status::Ok();
 }
 
@@ -521,7 +528,8 @@ Status StandaloneHerder::RestartTaskLocked(const std::string& name, int task) {
   entry.tasks[task] = {task, State::kUnassigned, worker_id_, ""};
   const TargetState task_state =
       entry.target == ConnectorTargetState::kPaused ? TargetState::kPaused : TargetState::kStarted;
-  Status st = worker_.StartTask(id, *resolved, entry.task_configs[task], this, task_state);
+  Status st = worker_.StartTask(id, *resolved, entry.task_configs[task], this, task_state,
+                                TopicCallback(name));
   if (!st.ok()) {
     entry.tasks[task].state = State::kFailed;
     entry.tasks[task].trace = st.ToString();
@@ -920,6 +928,7 @@ void StandaloneHerder::PersistLocked() const {
 }
 
 Status StandaloneHerder::RestorePersisted() {
+  TRIBUTARY_RETURN_IF_ERROR(RestoreTopics());
   if (connectors_file_.empty() || !std::filesystem::exists(connectors_file_)) return Status::Ok();
   std::ifstream in(connectors_file_, std::ios::binary);
   if (!in) return Status::IoError("cannot read connectors file " + connectors_file_);
@@ -981,6 +990,89 @@ Status StandaloneHerder::ApplyCommandLineConnector(const std::string& name, cons
   }
   Result<PutConfigResult> result = PutConnectorConfig(name, config, true, initial_state);
   return result.ok() ? Status::Ok() : result.status();
+}
+
+// ---- topic tracking (KIP-558) ----
+
+std::function<void(const std::string&)> StandaloneHerder::TopicCallback(
+    const std::string& connector) {
+  if (!options_.topic_tracking) return {};
+  return [this, connector](const std::string& topic) { OnActiveTopic(connector, topic); };
+}
+
+void StandaloneHerder::OnActiveTopic(const std::string& connector, const std::string& topic) {
+  std::lock_guard lock(topics_mutex_);
+  if (active_topics_[connector].insert(topic).second) {
+    spdlog::info("Connector {} uses topic {}", connector, topic);
+    PersistTopicsLocked();
+  }
+}
+
+Result<std::vector<std::string>> StandaloneHerder::ConnectorActiveTopics(
+    const std::string& name) const {
+  std::lock_guard lock(topics_mutex_);
+  auto it = active_topics_.find(name);
+  if (it == active_topics_.end()) return std::vector<std::string>{};
+  return std::vector<std::string>(it->second.begin(), it->second.end());
+}
+
+Status StandaloneHerder::ResetConnectorActiveTopics(const std::string& name) {
+  std::lock_guard lock(topics_mutex_);
+  if (active_topics_.erase(name) > 0) PersistTopicsLocked();
+  return Status::Ok();
+}
+
+void StandaloneHerder::PersistTopicsLocked() const {
+  if (options_.topics_file.empty()) return;
+  rapidjson::StringBuffer out;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(out);
+  w.SetIndent(' ', 2);
+  w.StartObject();
+  w.Key("topics");
+  w.StartObject();
+  for (const auto& [connector, topics] : active_topics_) {
+    if (topics.empty()) continue;
+    w.Key(connector.c_str(), static_cast<rapidjson::SizeType>(connector.size()));
+    w.StartArray();
+    for (const auto& topic : topics) {
+      w.String(topic.c_str(), static_cast<rapidjson::SizeType>(topic.size()));
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+  w.EndObject();
+  std::string content(out.GetString(), out.GetSize());
+  content.push_back('\n');
+  if (Status st = WriteFileAtomically(options_.topics_file, content); !st.ok()) {
+    spdlog::error("Cannot persist active topics to {}: {}", options_.topics_file, st.ToString());
+  }
+}
+
+Status StandaloneHerder::RestoreTopics() {
+  const std::string& file = options_.topics_file;
+  if (file.empty() || !std::filesystem::exists(file)) return Status::Ok();
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::IoError("cannot read topics file " + file);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  rapidjson::Document doc;
+  doc.Parse(text.c_str(), text.size());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("topics") ||
+      !doc["topics"].IsObject()) {
+    return Status::InvalidArgument("topics file " + file +
+                                   " must hold {\"topics\":{\"<connector>\":[…]}}");
+  }
+  std::lock_guard lock(topics_mutex_);
+  for (const auto& member : doc["topics"].GetObject()) {
+    if (!member.value.IsArray()) continue;
+    auto& topics =
+        active_topics_[std::string(member.name.GetString(), member.name.GetStringLength())];
+    for (const auto& topic : member.value.GetArray()) {
+      if (topic.IsString()) topics.emplace(topic.GetString(), topic.GetStringLength());
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace tributary::runtime

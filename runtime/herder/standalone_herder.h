@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -14,6 +15,16 @@
 #include "runtime/worker/worker.h"
 
 namespace tributary::runtime {
+
+struct StandaloneHerderOptions {
+  // See the class comment; empty: connectors live in memory only.
+  std::string connectors_file;
+  // topic.tracking.enable (KIP-558): record the topics each connector's tasks use.
+  bool topic_tracking = true;
+  // Where the active topics survive a restart, as {"topics":{"<connector>":["t1",…]}}; rewritten
+  // atomically when a connector uses a new topic, is reset or deleted. Empty: memory only.
+  std::string topics_file;
+};
 
 // The herder of a single standalone worker (Connect's StandaloneHerder): every connector runs
 // here. Mutating requests (REST, command line, task reconfiguration requested by connectors on the
@@ -26,7 +37,7 @@ namespace tributary::runtime {
 // "STOPPED"}}}, and RestorePersisted() brings them back after a restart.
 class StandaloneHerder : public Herder, private TaskStatusListener {
  public:
-  explicit StandaloneHerder(Worker& worker, std::string connectors_file = {});
+  explicit StandaloneHerder(Worker& worker, StandaloneHerderOptions options = {});
   ~StandaloneHerder() override;
 
   // Validates and starts connector `name` with its raw `config` (placeholders are resolved only
@@ -37,9 +48,9 @@ class StandaloneHerder : public Herder, private TaskStatusListener {
   // Stops and forgets connector `name`; NotFound "Connector <name> not found".
   Status DeleteConnector(const std::string& name) { return DeleteConnectorConfig(name); }
 
-  // Loads the connectors file (if any) and creates every connector in it with its stored target
-  // state. A connector that cannot be created is logged and skipped. IoError/InvalidArgument if
-  // the file exists but cannot be read or parsed.
+  // Loads the topics file and the connectors file (if any) and creates every connector in it with
+  // its stored target state. A connector that cannot be created is logged and skipped.
+  // IoError/InvalidArgument if a file exists but cannot be read or parsed.
   Status RestorePersisted();
   // Applies a connector given on the command line: created with `initial_state` if unknown;
   // otherwise its config is replaced (when different) and its restored target state kept.
@@ -79,6 +90,8 @@ class StandaloneHerder : public Herder, private TaskStatusListener {
   Result<std::string> ModifyOffsets(const std::string& name,
                                     const std::vector<ConnectorOffset>& offsets,
                                     bool reset) override;
+  Result<std::vector<std::string>> ConnectorActiveTopics(const std::string& name) const override;
+  Status ResetConnectorActiveTopics(const std::string& name) override;
 
  private:
   class Context;
@@ -112,12 +125,19 @@ class StandaloneHerder : public Herder, private TaskStatusListener {
   void PersistLocked() const;
   ConnectorInfo InfoLocked(const std::string& name, const Entry& entry) const;
 
+  // KIP-558: the on_topic callback given to every task (empty when tracking is off).
+  std::function<void(const std::string&)> TopicCallback(const std::string& connector);
+  void OnActiveTopic(const std::string& connector, const std::string& topic);
+  // Rewrites the topics file. Requires topics_mutex_ held. Errors are logged.
+  void PersistTopicsLocked() const;
+  Status RestoreTopics();
   void OnTaskState(const ConnectorTaskId& id, State state, const std::string& trace) override;
   void RequestReconfiguration(const std::string& name);
   void RunRequests();
 
   Worker& worker_;
-  const std::string connectors_file_;
+  const StandaloneHerderOptions options_;
+  const std::string connectors_file_;  // options_.connectors_file
   // Serializes mutating operations; taken before mutex_, never while holding it.
   std::mutex request_mutex_;
   mutable std::mutex mutex_;  // guards connectors_ and the ids below
@@ -125,6 +145,10 @@ class StandaloneHerder : public Herder, private TaskStatusListener {
   std::string kafka_cluster_id_;
   std::string worker_id_;
   std::atomic<bool> ready_{false};
+
+  // Taken alone (task threads report topics while the herder may hold the other mutexes).
+  mutable std::mutex topics_mutex_;
+  std::map<std::string, std::set<std::string>> active_topics_;
 
   std::mutex requests_mutex_;
   std::condition_variable requests_cv_;

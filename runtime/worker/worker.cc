@@ -133,7 +133,8 @@ Result<Worker::Converters> Worker::MakeConverters(const ConfigMap& connector_con
 
 Status Worker::StartTask(const ConnectorTaskId& id, const ConfigMap& connector_config,
                          const ConfigMap& task_config, TaskStatusListener* listener,
-                         TargetState state) {
+                         TargetState state,
+                         std::function<void(const std::string& topic)> on_topic) {
   if (offset_serializer_ == nullptr) {
     return Status::Internal("no JsonConverter registered: cannot serialize offsets");
   }
@@ -178,6 +179,7 @@ Status Worker::StartTask(const ConnectorTaskId& id, const ConfigMap& connector_c
     opts.shutdown_timeout = options_.shutdown_timeout;
     opts.listener = listener;
     opts.initial_state = state;
+    opts.on_topic = std::move(on_topic);
     task = std::make_unique<WorkerSourceTask>(std::move(opts));
   } else {
     TRIBUTARY_ASSIGN_OR_RETURN(
@@ -211,6 +213,7 @@ Status Worker::StartTask(const ConnectorTaskId& id, const ConfigMap& connector_c
     opts.offset_flush_interval = options_.offset_flush_interval;
     opts.listener = listener;
     opts.initial_state = state;
+    opts.on_topic = std::move(on_topic);
     task = std::make_unique<WorkerSinkTask>(std::move(opts));
   }
   std::lock_guard lock(mutex_);

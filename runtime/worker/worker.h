@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -43,9 +44,11 @@ class Worker {
   void StopConnector(const std::string& name);
   bool IsRunning(const std::string& name) const;
 
-  // Starts task `id` of a running connector with `task_config`.
+  // Starts task `id` of a running connector with `task_config`. `on_topic` (optional, KIP-558) is
+  // called from the task's thread once per topic the task newly produces to or consumes from.
   Status StartTask(const ConnectorTaskId& id, const ConfigMap& connector_config,
-                   const ConfigMap& task_config, TaskStatusListener* listener, TargetState state);
+                   const ConfigMap& task_config, TaskStatusListener* listener, TargetState state,
+                   std::function<void(const std::string& topic)> on_topic = {});
   // Stops the tasks and waits for them within the graceful shutdown timeout (all in parallel).
   void StopAndAwaitTasks(const std::vector<ConnectorTaskId>& ids);
   // The running tasks of `connector`.

@@ -185,6 +185,10 @@ Status WorkerSinkTask::ConvertAndBuffer(const rd_kafka_message_t& message) {
   record.topic = rd_kafka_topic_name(message.rkt);
   record.kafka_partition = message.partition;
   record.kafka_offset = message.offset;
+  if (options_.on_topic && reported_topics_.find(record.topic) == reported_topics_.end()) {
+    reported_topics_.insert(record.topic);
+    options_.on_topic(record.topic);  // Connect records the consumed topic, before transforms
+  }
   auto where = [&] {
     return "topic '" + record.topic + "' partition " + std::to_string(message.partition) +
            " offset " + std::to_string(message.offset);

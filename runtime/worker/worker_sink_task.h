@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -42,6 +43,9 @@ struct SinkTaskOptions {
   std::chrono::milliseconds offset_flush_interval{60000};
   TaskStatusListener* listener = nullptr;  // not owned
   TargetState initial_state = TargetState::kStarted;
+  // KIP-558: called on the task's thread once per topic this task consumes a record from
+  // (the topic as consumed, before transforms). May be empty.
+  std::function<void(const std::string& topic)> on_topic;
 };
 
 // Runs a SinkTask (Connect's WorkerSinkTask): consume, convert, Put in batches; commit consumer
@@ -83,6 +87,7 @@ class WorkerSinkTask : public WorkerTask {
   KafkaHandle consumer_;
   std::vector<SinkRecord> batch_;
   std::set<TopicPartition> assignment_;
+  std::set<std::string, std::less<>> reported_topics_;  // already passed to on_topic
   TopicPartitionOffsets current_offsets_;    // next offset after what was Put, per partition
   TopicPartitionOffsets committed_offsets_;  // what was last committed to Kafka
   TopicPartitionOffsets pending_offsets_;    // next offset after consumed records not yet Put

@@ -281,6 +281,10 @@ void WorkerSourceTask::HandleDelivery(const rd_kafka_message_t& message) {
   submitted->acked = true;
   RecordMetadata metadata{rd_kafka_topic_name(message.rkt), message.partition, message.offset,
                           std::nullopt};
+  if (options_.on_topic && reported_topics_.find(metadata.topic) == reported_topics_.end()) {
+    reported_topics_.insert(metadata.topic);
+    options_.on_topic(metadata.topic);
+  }
   rd_kafka_timestamp_type_t ts_type;
   int64_t ts = rd_kafka_message_timestamp(&message, &ts_type);
   if (ts_type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) metadata.timestamp = ts;

@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "runtime/api/converter.h"
@@ -41,6 +43,9 @@ struct SourceTaskOptions {
   std::chrono::milliseconds shutdown_timeout{5000};
   TaskStatusListener* listener = nullptr;  // not owned
   TargetState initial_state = TargetState::kStarted;
+  // KIP-558: called on the task's thread once per topic Kafka first acknowledges a record of
+  // this task for. May be empty.
+  std::function<void(const std::string& topic)> on_topic;
 };
 
 // Runs a SourceTask (Connect's WorkerSourceTask): poll, convert, produce; commit a source offset
@@ -112,6 +117,7 @@ class WorkerSourceTask : public WorkerTask {
   Status fatal_;  // first permanent delivery failure, set from the delivery callback
   int64_t in_flight_ = 0;
   bool started_ = false;
+  std::set<std::string, std::less<>> reported_topics_;  // already passed to on_topic
 };
 
 }  // namespace tributary::runtime

@@ -38,13 +38,21 @@ class RestApiTest : public ::testing::Test {
     broker_ = std::move(*broker);
     ASSERT_TRUE(broker_->CreateTopic("lines", 1).ok());
     offsets_ = dir_.File("offsets.json");
-    WriteProperties(dir_.File("worker.properties"),
-                    {{"bootstrap.servers", broker_->bootstrap_servers()},
+    worker_props_ = {{"bootstrap.servers", broker_->bootstrap_servers()},
                      {"key.converter", "org.apache.kafka.connect.storage.StringConverter"},
                      {"value.converter", "org.apache.kafka.connect.storage.StringConverter"},
                      {"offset.storage.file.filename", offsets_},
                      {"offset.flush.interval.ms", "100"},
-                     {"listeners", "http://127.0.0.1:0"}});
+                     {"listeners", "http://127.0.0.1:0"}};
+    WriteProperties(dir_.File("worker.properties"), worker_props_);
+    StartWorker();
+  }
+
+  // Restarts the worker with `changes` applied to its properties.
+  void RestartWith(const std::map<std::string, std::string>& changes) {
+    StopWorker();
+    for (const auto& [key, value] : changes) worker_props_[key] = value;
+    WriteProperties(dir_.File("worker.properties"), worker_props_);
     StartWorker();
   }
 
@@ -126,6 +134,7 @@ class RestApiTest : public ::testing::Test {
 
   std::unique_ptr<runtime::EmbeddedBroker> broker_;
   TempDir dir_;
+  std::map<std::string, std::string> worker_props_;
   std::string offsets_;
   std::string log_;
   int starts_ = 0;
@@ -252,10 +261,75 @@ TEST_F(RestApiTest, InitialStateAndErrorBodies) {
   ExpectError(Get("/connectors/nope/tasks"), 404, "Connector nope not found");
   ExpectError(Get("/connectors/nope/status"), 404, "No status found for connector nope");
   ExpectError(Get("/connectors/nope/tasks/0/status"), 404, "No status found for task nope-0");
-  ExpectError(Get("/connectors/p/topics"), 403, "Topic tracking is disabled.");
-  ExpectError(Call("PUT", "/connectors/p/topics/reset"), 403, "Topic tracking is disabled.");
   ExpectError(Get("/no/such/path"), 404, "HTTP 404 Not Found");
   ExpectError(Call("DELETE", "/connectors"), 405, "HTTP 405 Method Not Allowed");
+}
+
+TEST_F(RestApiTest, TopicTrackingListsResetsAndPersistsActiveTopics) {
+  ASSERT_TRUE(broker_->CreateTopic("other", 1).ok());
+  WriteFile(dir_.File("src.txt"), "a\nb\n");
+  ASSERT_EQ(CreateSource("src").status, 201);
+  // Nothing used yet, and an unknown connector: 200 with an empty list, as Connect answers.
+  EXPECT_EQ(Get("/connectors/nope/topics").body, R"({"nope":{"topics":[]}})");
+  ASSERT_TRUE(WaitUntil(
+      [&] { return Get("/connectors/src/topics").body == R"({"src":{"topics":["lines"]}})"; },
+      seconds(30)))
+      << Get("/connectors/src/topics").body;
+
+  const std::string sink = R"({"name":"snk","config":{"connector.class":"FileStreamSink",)"
+                           R"("topics":"lines,other","file":")" +
+                           dir_.File("out.txt") + R"("}})";
+  ASSERT_EQ(Call("POST", "/connectors", sink).status, 201);
+  // Subscribed to two topics, but only records of "lines" arrive: only it is active.
+  ASSERT_TRUE(WaitUntil(
+      [&] { return Get("/connectors/snk/topics").body == R"({"snk":{"topics":["lines"]}})"; },
+      seconds(30)))
+      << Get("/connectors/snk/topics").body;
+  ASSERT_TRUE(WaitUntil([&] { return ReadLines(dir_.File("out.txt")).size() == 2; }, seconds(30)));
+
+  HttpResult reset = Call("PUT", "/connectors/snk/topics/reset");
+  EXPECT_EQ(reset.status, 202);
+  EXPECT_EQ(reset.body, "");
+  EXPECT_EQ(Get("/connectors/snk/topics").body, R"({"snk":{"topics":[]}})");
+  EXPECT_EQ(Call("PUT", "/connectors/nope/topics/reset").status, 202);
+
+  // Kept across a restart (reset included); nothing new is produced or consumed meanwhile.
+  StopWorker();
+  StartWorker();
+  EXPECT_EQ(Get("/connectors/src/topics").body, R"({"src":{"topics":["lines"]}})");
+  EXPECT_EQ(Get("/connectors/snk/topics").body, R"({"snk":{"topics":[]}})");
+  EXPECT_EQ(ReadFile(offsets_ + ".topics.json").find("snk"), std::string::npos);
+
+  // A deleted connector's topics go with it; a new connector of the same name starts empty.
+  ASSERT_EQ(Call("DELETE", "/connectors/src").status, 204);
+  EXPECT_EQ(Get("/connectors/src/topics").body, R"({"src":{"topics":[]}})");
+}
+
+TEST_F(RestApiTest, TopicTrackingCanBeDisabled) {
+  RestartWith({{"topic.tracking.allow.reset", "false"}});
+  EXPECT_EQ(Get("/connectors/x/topics").status, 200);
+  ExpectError(Call("PUT", "/connectors/x/topics/reset"), 403, "Topic tracking reset is disabled.");
+
+  RestartWith({{"topic.tracking.enable", "FALSE"}, {"topic.tracking.allow.reset", "true"}});
+  ExpectError(Get("/connectors/x/topics"), 403, "Topic tracking is disabled.");
+  ExpectError(Call("PUT", "/connectors/x/topics/reset"), 403, "Topic tracking is disabled.");
+  // Nothing is recorded while tracking is off.
+  WriteFile(dir_.File("quiet.txt"), "a\n");
+  ASSERT_EQ(CreateSource("quiet").status, 201);
+  ASSERT_TRUE(WaitUntil([&] { return ReadFile(offsets_).find("quiet") != std::string::npos; },
+                        seconds(30)));
+  RestartWith({{"topic.tracking.enable", "true"}});
+  EXPECT_EQ(Get("/connectors/quiet/topics").body, R"({"quiet":{"topics":[]}})");
+
+  StopWorker();
+  worker_props_["topic.tracking.enable"] = "maybe";
+  WriteProperties(dir_.File("worker.properties"), worker_props_);
+  Process bad({TributaryBinary(), "standalone", dir_.File("worker.properties")},
+              dir_.File("bad.log"));
+  EXPECT_EQ(bad.Wait(seconds(30)), 1);
+  EXPECT_NE(ReadFile(dir_.File("bad.log"))
+                .find("Invalid value maybe for configuration topic.tracking.enable"),
+            std::string::npos);
 }
 
 TEST_F(RestApiTest, PluginsAndValidate) {
