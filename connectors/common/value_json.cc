@@ -3,13 +3,39 @@
 #include <charconv>
 #include <cmath>
 
-namespace tributary::connectors::pg {
+namespace tributary::connectors {
 namespace {
 
-void AppendString(std::string& out, std::string_view s) {
+template <typename F>
+std::string FloatTextOf(F value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof(buf), value);
+  std::string text(buf, res.ptr);
+  // Java always shows a fractional part or an exponent ("1.0", not "1").
+  if (text.find_first_of(".e") == std::string::npos) text += ".0";
+  return text;
+}
+
+template <typename F>
+void AppendFloatJson(std::string& out, F value) {
+  if (std::isfinite(value)) {
+    out += FloatTextOf(value);
+  } else {
+    AppendJsonString(out, FloatTextOf(value));  // JSON has no NaN or infinities
+  }
+}
+
+}  // namespace
+
+std::string FloatText(double value) { return FloatTextOf(value); }
+std::string FloatText(float value) { return FloatTextOf(value); }
+
+void AppendJsonString(std::string& out, std::string_view text) {
   static const char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (unsigned char c : s) {
+  for (unsigned char c : text) {
     switch (c) {
       case '"':
         out += "\\\"";
@@ -26,6 +52,12 @@ void AppendString(std::string& out, std::string_view s) {
       case '\t':
         out += "\\t";
         break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";
@@ -39,10 +71,11 @@ void AppendString(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-std::string Base64(const Bytes& bytes) {
+std::string Base64Encode(const Bytes& bytes) {
   static const char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {
     uint32_t n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
@@ -59,24 +92,13 @@ std::string Base64(const Bytes& bytes) {
   return out;
 }
 
-template <typename F>
-void AppendFloat(std::string& out, F v) {
-  if (std::isnan(v)) return AppendString(out, "NaN");
-  if (std::isinf(v)) return AppendString(out, v > 0 ? "Infinity" : "-Infinity");
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof(buf), v);
-  out.append(buf, res.ptr);
-}
-
-// A map key as text: strings as they are, other primitives as their JSON text.
-std::string KeyText(const Value& key) {
+std::string MapKeyText(const Value& key) {
   if (key.kind() == ValueKind::kString) return key.as_string();
+  if (key.kind() == ValueKind::kBytes) return Base64Encode(key.as_bytes());
   std::string text;
   AppendValueJson(text, key);
   return text;
 }
-
-}  // namespace
 
 void AppendValueJson(std::string& out, const Value& value) {
   switch (value.kind()) {
@@ -93,13 +115,13 @@ void AppendValueJson(std::string& out, const Value& value) {
       out += std::to_string(*value.AsInteger());
       return;
     case ValueKind::kFloat32:
-      return AppendFloat(out, value.as_float32());
+      return AppendFloatJson(out, value.as_float32());
     case ValueKind::kFloat64:
-      return AppendFloat(out, value.as_float64());
+      return AppendFloatJson(out, value.as_float64());
     case ValueKind::kString:
-      return AppendString(out, value.as_string());
+      return AppendJsonString(out, value.as_string());
     case ValueKind::kBytes:
-      return AppendString(out, Base64(value.as_bytes()));
+      return AppendJsonString(out, Base64Encode(value.as_bytes()));
     case ValueKind::kDecimal:
       out += value.as_decimal().ToString();
       return;
@@ -120,7 +142,7 @@ void AppendValueJson(std::string& out, const Value& value) {
       for (const MapEntry& entry : value.as_map()) {
         if (!first) out.push_back(',');
         first = false;
-        AppendString(out, KeyText(entry.key));
+        AppendJsonString(out, MapKeyText(entry.key));
         out.push_back(':');
         AppendValueJson(out, entry.value);
       }
@@ -133,7 +155,7 @@ void AppendValueJson(std::string& out, const Value& value) {
       const auto& fields = s.schema()->fields();
       for (size_t i = 0; i < fields.size(); ++i) {
         if (i > 0) out.push_back(',');
-        AppendString(out, fields[i].name);
+        AppendJsonString(out, fields[i].name);
         out.push_back(':');
         AppendValueJson(out, s.Get(static_cast<int>(i)));
       }
@@ -143,4 +165,4 @@ void AppendValueJson(std::string& out, const Value& value) {
   }
 }
 
-}  // namespace tributary::connectors::pg
+}  // namespace tributary::connectors

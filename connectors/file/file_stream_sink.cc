@@ -6,10 +6,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
-#include <cmath>
 #include <cstring>
 
+#include "connectors/common/value_json.h"
 #include "connectors/file/file_stream_source.h"
 
 namespace tributary::connectors::file {
@@ -20,156 +19,10 @@ constexpr size_t kWriteThreshold = 64 * 1024;
 
 std::string ErrnoText(int err) { return std::strerror(err); }
 
-template <typename F>
-std::string FloatText(F v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof(buf), v);
-  std::string text(buf, res.ptr);
-  // Java always shows a fractional part or an exponent ("1.0", not "1").
-  if (text.find_first_of(".e") == std::string::npos) text += ".0";
-  return text;
-}
-
-void AppendJsonString(std::string& out, const std::string& s) {
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20) {
-          static const char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 0xf]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
-}
-
-std::string Base64(const Bytes& bytes) {
-  static const char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(kAlphabet[(n >> 6) & 63]);
-    out.push_back(kAlphabet[n & 63]);
-  }
-  if (i < bytes.size()) {
-    uint32_t n = bytes[i] << 16;
-    if (i + 1 < bytes.size()) n |= bytes[i + 1] << 8;
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
-
-// Appends `value` as JSON. Floats that JSON cannot hold (NaN, infinities) become strings.
-void AppendJson(std::string& out, const Value& value) {
-  switch (value.kind()) {
-    case ValueKind::kString:
-      AppendJsonString(out, value.as_string());
-      return;
-    case ValueKind::kBytes:
-      AppendJsonString(out, Base64(value.as_bytes()));
-      return;
-    case ValueKind::kFloat32:
-    case ValueKind::kFloat64: {
-      double d = value.kind() == ValueKind::kFloat32 ? value.as_float32() : value.as_float64();
-      if (!std::isfinite(d)) {
-        AppendJsonString(out, RenderValue(value));
-      } else {
-        out += RenderValue(value);
-      }
-      return;
-    }
-    case ValueKind::kArray: {
-      out.push_back('[');
-      bool first = true;
-      for (const Value& element : value.as_array()) {
-        if (!first) out.push_back(',');
-        first = false;
-        AppendJson(out, element);
-      }
-      out.push_back(']');
-      return;
-    }
-    case ValueKind::kMap: {
-      out.push_back('{');
-      bool first = true;
-      for (const MapEntry& entry : value.as_map()) {
-        if (!first) out.push_back(',');
-        first = false;
-        AppendJsonString(out, RenderValue(entry.key));
-        out.push_back(':');
-        AppendJson(out, entry.value);
-      }
-      out.push_back('}');
-      return;
-    }
-    case ValueKind::kStruct: {
-      const Struct& s = value.as_struct();
-      out.push_back('{');
-      const auto& fields = s.schema()->fields();
-      for (size_t i = 0; i < fields.size(); ++i) {
-        if (i > 0) out.push_back(',');
-        AppendJsonString(out, fields[i].name);
-        out.push_back(':');
-        AppendJson(out, s.Get(static_cast<int>(i)));
-      }
-      out.push_back('}');
-      return;
-    }
-    default:  // null, booleans, integers and decimals read the same in JSON
-      out += RenderValue(value);
-      return;
-  }
-}
-
 }  // namespace
 
 std::string RenderValue(const Value& value) {
   switch (value.kind()) {
-    case ValueKind::kNull:
-      return "null";
-    case ValueKind::kBoolean:
-      return value.as_bool() ? "true" : "false";
-    case ValueKind::kInt8:
-    case ValueKind::kInt16:
-    case ValueKind::kInt32:
-    case ValueKind::kInt64:
-      return std::to_string(*value.AsInteger());
     case ValueKind::kFloat32:
       return FloatText(value.as_float32());
     case ValueKind::kFloat64:
@@ -178,17 +31,12 @@ std::string RenderValue(const Value& value) {
       return value.as_string();
     case ValueKind::kBytes:
       return std::string(value.as_bytes().begin(), value.as_bytes().end());
-    case ValueKind::kDecimal:
-      return value.as_decimal().ToString();
-    case ValueKind::kArray:
-    case ValueKind::kMap:
-    case ValueKind::kStruct: {
+    default: {  // null, booleans, integers and decimals read the same as in JSON
       std::string out;
-      AppendJson(out, value);
+      AppendValueJson(out, value);
       return out;
     }
   }
-  return "null";
 }
 
 const ConfigDef& FileStreamSinkConfigDef() {

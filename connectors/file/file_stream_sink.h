@@ -21,8 +21,8 @@ const ConfigDef& FileStreamSinkConfigDef();
 //   null -> "null"; strings as they are; bytes as their raw bytes; booleans "true"/"false";
 //   integers in decimal; floats in the shortest form that reads back exactly ("1.0", "0.1",
 //   "NaN", "Infinity"); decimals as plain decimal text;
-//   arrays, maps and structs as JSON (structs as objects in field order, map keys as strings,
-//   nested strings quoted and escaped, nested bytes in base64, nested decimals as numbers).
+//   arrays, maps and structs as JSON (connectors/common/value_json.h: structs as objects in field
+//   order, map keys as strings, nested strings escaped, nested bytes in base64).
 std::string RenderValue(const Value& value);
 
 class FileStreamSinkConnector : public SinkConnector {

@@ -213,7 +213,7 @@ void AppendArrayElement(std::string& out, const Value& value, const Schema* sche
 }
 
 void AppendText(std::string& out, const Value& value, const Schema* schema, bool json) {
-  if (json) return pg::AppendValueJson(out, value);
+  if (json) return AppendValueJson(out, value);
   if (schema && schema->name()) {
     if (schema->IsLogical(Date::kLogicalName) && value.AsInteger())
       return AppendDate(out, *value.AsInteger());
@@ -278,7 +278,7 @@ void AppendText(std::string& out, const Value& value, const Schema* schema, bool
     }
     case ValueKind::kMap:
     case ValueKind::kStruct:
-      return pg::AppendValueJson(out, value);
+      return AppendValueJson(out, value);
   }
 }
 

@@ -138,7 +138,7 @@ Status WorkerSinkTask::Execute() {
     if (!batch_.empty()) {
       // Redelivery of a batch the task could not take last time.
       WaitFor(context_->timeout.count() >= 0 ? context_->timeout : kDefaultRedeliveryBackoff);
-      rd_kafka_poll(consumer_.get(), 0);  // keep group membership alive; serves rebalances
+      HoldFetched();
       if (stopping()) break;
       TRIBUTARY_RETURN_IF_ERROR(DeliverBatch());
     } else {
@@ -155,8 +155,21 @@ Status WorkerSinkTask::Execute() {
   return rebalance_error_;
 }
 
+rd_kafka_message_t* WorkerSinkTask::NextMessage(int timeout_ms) {
+  if (held_.empty()) return rd_kafka_consumer_poll(consumer_.get(), timeout_ms);
+  rd_kafka_message_t* message = held_.front();
+  held_.pop_front();
+  return message;
+}
+
+void WorkerSinkTask::HoldFetched() {
+  while (rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer_.get(), 0)) {
+    held_.push_back(message);
+  }
+}
+
 Status WorkerSinkTask::PollBatch() {
-  rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer_.get(), kConsumerPoll.count());
+  rd_kafka_message_t* message = NextMessage(static_cast<int>(kConsumerPoll.count()));
   int count = 0;
   while (message != nullptr) {
     Status st;
@@ -175,7 +188,7 @@ Status WorkerSinkTask::PollBatch() {
     rd_kafka_message_destroy(message);
     TRIBUTARY_RETURN_IF_ERROR(st);
     if (++count >= options_.max_batch || !rebalance_error_.ok()) break;
-    message = rd_kafka_consumer_poll(consumer_.get(), 0);
+    message = NextMessage(0);
   }
   return rebalance_error_;
 }
@@ -425,6 +438,14 @@ void WorkerSinkTask::HandleRebalance(rd_kafka_resp_err_t err,
       return std::find(owned.begin(), owned.end(), TopicPartition{r.topic, *r.kafka_partition}) !=
              owned.end();
     });
+    std::erase_if(held_, [&](rd_kafka_message_t* m) {
+      bool revoked =
+          std::find(owned.begin(), owned.end(),
+                    TopicPartition{rd_kafka_topic_name(m->rkt), m->partition}) != owned.end();
+      if (revoked)
+        rd_kafka_message_destroy(m);  // not delivered, not committed: the new owner reads it
+      return revoked;
+    });
     Status st = CommitOffsets(&owned);
     if (st.ok()) st = options_.task->Close(owned);
     if (!st.ok() && rebalance_error_.ok())
@@ -448,6 +469,8 @@ void WorkerSinkTask::Close() {
   if (consumer_ && started_) {
     std::vector<TopicPartition> owned(assignment_.begin(), assignment_.end());
     batch_.clear();  // not Put: not committed, so consumed again after restart
+    for (rd_kafka_message_t* message : held_) rd_kafka_message_destroy(message);
+    held_.clear();
     Status st = CommitOffsets();
     if (!st.ok())
       spdlog::error("{} Final offset commit failed: {}", id().ToString(), st.ToString());

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -67,6 +68,12 @@ class WorkerSinkTask : public WorkerTask {
                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
   void HandleRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
   Status PollBatch();
+  // The next message: a held one first, else from the consumer (waiting up to `timeout_ms`).
+  rd_kafka_message_t* NextMessage(int timeout_ms);
+  // While a batch waits for redelivery: polls the consumer, which keeps the group membership
+  // alive and serves rebalances, and holds whatever it returns. (rd_kafka_poll may not be used:
+  // the consumer queue it would serve can hold fetched messages.)
+  void HoldFetched();
   Status ConvertAndBuffer(const rd_kafka_message_t& message);
   // A conversion or transform failure of `message`: fails the task (error) or, when tolerated,
   // reports it (log, DLQ) and marks the record as done.
@@ -86,6 +93,8 @@ class WorkerSinkTask : public WorkerTask {
   std::unique_ptr<Context> context_;
   KafkaHandle consumer_;
   std::vector<SinkRecord> batch_;
+  // Messages fetched before the partitions were paused for a redelivery, held for after it.
+  std::deque<rd_kafka_message_t*> held_;
   std::set<TopicPartition> assignment_;
   std::set<std::string, std::less<>> reported_topics_;  // already passed to on_topic
   TopicPartitionOffsets current_offsets_;    // next offset after what was Put, per partition

@@ -2,10 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cmath>
-
-#include "connectors/common/value_json.h"
-
 namespace tributary::connectors::pg {
 namespace {
 
@@ -54,20 +50,6 @@ TEST(IdentifierTest, QuotesAndParsesTableNames) {
   EXPECT_EQ(TableId::Parse("t").Sql(false), "t");
   EXPECT_EQ(TableId::Parse("\"a.b\"").table, "a.b");
   EXPECT_EQ(TableId::Parse("db.s.t").schema, "s");
-}
-
-TEST(ValueJsonTest, RendersNestedValues) {
-  auto inner = SchemaBuilder::Struct().AddField("n", schemas::Int32()).BuildOrDie();
-  Struct s(inner);
-  ASSERT_TRUE(s.Put("n", Value::Int32(3)).ok());
-  Value map = Value::MapValue(
-      {{Value::String("a\"q"), Value::StructValue(s)},
-       {Value::String("b"), Value::ArrayValue({Value::Float64(1.5), Value::Null()})},
-       {Value::String("c"), Value::BytesValue({1, 2, 3})},
-       {Value::String("d"), Value::Float32(NAN)}});
-  std::string out;
-  AppendValueJson(out, map);
-  EXPECT_EQ(out, R"({"a\"q":{"n":3},"b":[1.5,null],"c":"AQID","d":"NaN"})");
 }
 
 }  // namespace

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Kafka -> PostgreSQL: Tributary's Postgres sink (JDBC sink config, JSON with a schema envelope,
+# insert mode and upsert mode) against `psql \copy` of the same rows into a table of the same
+# shape (the ceiling: PostgreSQL's bulk load with nothing in between), in the same run, on a
+# PostgreSQL server this script starts in a temporary directory. Prints rows/s for each (medians
+# over RUNS) and each mode's fraction of \copy's rate.
+#
+#   RECORDS=1000000 RUNS=3 bench/pg-sink-vs-copy.sh
+#
+# Tributary's rate is measured from the first row in the table to the last (the worker's start
+# and its consumer-group join are excluded; `\copy` has neither); the time including them is
+# logged too. The server runs with PostgreSQL's defaults (fsync on) plus PG_OPTS.
+# Environment (besides lib.sh's): RECORDS, RUNS, BATCH_SIZE (sink batch.size, default 3000, the
+# JDBC sink's), PG_OPTS (extra `postgres` options), TRIBUTARY_PG_BINDIR (server binaries),
+# TIMEOUT_S.
+set -euo pipefail
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+RECORDS="${RECORDS:-1000000}"
+TIMEOUT_S="${TIMEOUT_S:-600}"
+BATCH_SIZE="${BATCH_SIZE:-3000}"
+# The embedded broker keeps ~5 MiB per partition; a record with its schema envelope is ~340 B.
+PARTITIONS="${PARTITIONS:-$(((RECORDS * 360 + 4194303) / 4194304))}"
+
+pg_bindir() {
+  if [[ -n "${TRIBUTARY_PG_BINDIR:-}" ]]; then
+    echo "$TRIBUTARY_PG_BINDIR"
+  elif [[ -x /usr/lib/postgresql/15/bin/initdb ]]; then
+    echo /usr/lib/postgresql/15/bin
+  else
+    pg_config --bindir
+  fi
+}
+
+# Runs a server binary; as root, as the unprivileged `postgres` user (initdb refuses root).
+as_pg_user() {
+  if ((EUID == 0)); then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+PG_DIR=""
+# Starts PostgreSQL in a fresh temporary directory on a free loopback port, with trust auth
+# (loopback and its own unix socket only) and database `bench`. Sets PG_PORT, PG_DIR.
+start_pg() {
+  local bin
+  bin="$(pg_bindir)"
+  [[ -x "$bin/initdb" ]] || die "no PostgreSQL server binaries in $bin (scripts/install-deps.sh)"
+  PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/tributary-bench-pg.XXXXXX")"
+  if ((EUID == 0)); then
+    id postgres >/dev/null 2>&1 || die "running as root needs the 'postgres' user for the server"
+    chown postgres: "$PG_DIR"
+  fi
+  as_pg_user "$bin/initdb" -D "$PG_DIR/data" -U postgres -E UTF8 --locale=C --no-sync \
+    --auth=trust >"$PG_DIR/initdb.log" 2>&1 || die "initdb failed: $(tail -n 5 "$PG_DIR/initdb.log")"
+  PG_PORT="$(free_port)"
+  as_pg_user "$bin/pg_ctl" start -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 ${PG_OPTS:-}" >/dev/null ||
+    die "pg_ctl start failed: $(tail -n 5 "$PG_DIR/server.log")"
+  sql postgres "CREATE DATABASE bench" >/dev/null
+  log "PostgreSQL $(sql bench 'SHOW server_version') on 127.0.0.1:$PG_PORT ($PG_DIR)"
+}
+
+stop_pg() {
+  [[ -n "$PG_DIR" ]] || return 0
+  as_pg_user "$(pg_bindir)/pg_ctl" stop -D "$PG_DIR/data" -m fast >/dev/null 2>&1 || true
+  if [[ "${KEEP_TMP:-0}" == 1 ]]; then log "kept $PG_DIR"; else rm -rf "$PG_DIR"; fi
+  PG_DIR=""
+}
+
+# Usage: sql <database> <statement>; prints the unaligned result.
+sql() { psql -X -q -At -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$PG_PORT" -U postgres -d "$1" -c "$2"; }
+
+# Rows in a table, 0 while it does not exist.
+table_rows() { sql bench "SELECT count(*) FROM $1" 2>/dev/null || echo 0; }
+
+require_tools psql runuser
+setup_tmp
+trap 'stop_pg; cleanup' EXIT
+start_pg
+topic="pgbench-$$"
+start_broker "$topic:$PARTITIONS"
+
+# The same rows twice: JSON with a schema envelope for Kafka, tab-separated text for \copy.
+json="$BENCH_TMP/rows.json"
+tsv="$BENCH_TMP/rows.tsv"
+awk -v n="$RECORDS" -v json="$json" -v tsv="$tsv" 'BEGIN {
+  schema = "{\"schema\":{\"type\":\"struct\",\"name\":\"PageView\",\"fields\":[" \
+    "{\"field\":\"id\",\"type\":\"int64\",\"optional\":false}," \
+    "{\"field\":\"user_id\",\"type\":\"int32\",\"optional\":false}," \
+    "{\"field\":\"url\",\"type\":\"string\",\"optional\":false}," \
+    "{\"field\":\"amount\",\"type\":\"double\",\"optional\":false}]},\"payload\":"
+  for (i = 0; i < n; i++) {
+    user = (i * 7919) % 1000000; url = sprintf("/products/%05d", i % 50000)
+    amount = sprintf("%d.%02d", i % 1000, i % 100)
+    printf "%s{\"id\":%d,\"user_id\":%d,\"url\":\"%s\",\"amount\":%s}}\n", schema, i, user, url, amount >json
+    printf "%d\t%d\t%s\t%s\n", i, user, url, amount >tsv
+  }
+}'
+parts="$(partition_count "$topic")"
+[[ -n "$parts" ]] || die "could not read the partitions of $topic from $BS"
+log "preloading $RECORDS records ($(($(stat -c %s "$json") / RECORDS)) B each) into $topic ($parts partitions)"
+kcat -P -b "$BS" -t "$topic" -X sticky.partitioning.linger.ms=0 -l "$json"
+rm -f "$json"
+high="$(offset_sum "$topic" "$parts" -1)"
+low="$(offset_sum "$topic" "$parts" -2)"
+((high >= RECORDS)) || die "preload produced $high of $RECORDS records"
+((high - low == RECORDS)) || die "the broker retained $((high - low)) of $RECORDS records; raise PARTITIONS"
+
+columns="id BIGINT NOT NULL, user_id INT NOT NULL, url TEXT NOT NULL, amount DOUBLE PRECISION NOT NULL"
+
+# Loads the topic with the Postgres sink into table $2. Usage: run_sink <run> <table> <mode-props>
+# Sets RATE (rows/s from the first row to the last) and TOTAL_S (from the worker's start).
+run_sink() {
+  local run="$1" table="$2" mode_props="$3" port pid start first="" first_rows=0 end rows=0 deadline
+  port="$(free_port)"
+  cat >"$BENCH_TMP/worker.properties" <<EOF
+bootstrap.servers=$BS
+key.converter=org.apache.kafka.connect.storage.StringConverter
+value.converter=org.apache.kafka.connect.json.JsonConverter
+value.converter.schemas.enable=true
+offset.storage.file.filename=$BENCH_TMP/worker-$port.offsets
+offset.flush.interval.ms=${FLUSH_MS:-1000}
+listeners=http://127.0.0.1:$port
+EOF
+  cat >"$BENCH_TMP/sink.properties" <<EOF
+name=bench-pg-sink-$table-$$
+connector.class=io.confluent.connect.jdbc.JdbcSinkConnector
+tasks.max=1
+topics=$topic
+connection.url=jdbc:postgresql://127.0.0.1:$PG_PORT/bench?user=postgres
+table.name.format=$table
+auto.create=true
+batch.size=$BATCH_SIZE
+$mode_props
+EOF
+  start="$(now)"
+  spawn "$BENCH_TMP/$table.out" "$BENCH_TMP/$table.err" \
+    "$TRIBUTARY" standalone "$BENCH_TMP/worker.properties" "$BENCH_TMP/sink.properties"
+  pid="$LAST_PID"
+  deadline=$(($(date +%s) + TIMEOUT_S))
+  while ((rows < RECORDS)); do
+    sleep 0.1
+    rows="$(table_rows "$table")"
+    if [[ -z "$first" ]] && ((rows > 0)); then
+      first="$(now)"
+      first_rows="$rows"
+    fi
+    kill -0 "$pid" 2>/dev/null || die "tributary exited after $rows rows: $(tail -n 5 "$BENCH_TMP/$table.err")"
+    (($(date +%s) < deadline)) || die "tributary loaded only $rows of $RECORDS rows in ${TIMEOUT_S}s"
+  done
+  end="$(now)"
+  stop_pid "$pid"
+  rows="$(table_rows "$table")"
+  ((rows == RECORDS)) || die "$table has $rows rows, expected $RECORDS"
+  [[ "$(sql bench "SELECT count(DISTINCT id) FROM $table")" == "$RECORDS" ]] ||
+    die "$table does not hold every id once"
+  if ((first_rows == RECORDS)); then
+    first="$start"  # everything arrived between two polls: fall back to the whole run
+    first_rows=0
+  fi
+  RATE="$(calc "($RECORDS - $first_rows) / (b - a)" "$first" "$end")"
+  TOTAL_S="$(calc 'b - a' "$start" "$end")"
+}
+
+copy_rates=()
+insert_rates=()
+upsert_rates=()
+for ((run = 1; run <= RUNS; run++)); do
+  # Ceiling: \copy of the same rows into a table of the sink's shape (no key, as insert mode's).
+  sql bench "CREATE TABLE copy_$run ($columns)"
+  start="$(now)"
+  sql bench "\\copy copy_$run (id, user_id, url, amount) FROM '$tsv'"
+  end="$(now)"
+  [[ "$(table_rows "copy_$run")" == "$RECORDS" ]] || die "\\copy loaded a wrong row count"
+  sql bench "DROP TABLE copy_$run"
+  rate="$(calc "$RECORDS / (b - a)" "$start" "$end")"
+  copy_rates+=("$rate")
+  log "run $run: psql \\copy        $(printf '%.0f' "$rate") rows/s"
+
+  run_sink "$run" "sink_insert_$run" "insert.mode=insert
+pk.mode=none"
+  insert_rates+=("$RATE")
+  sql bench "DROP TABLE sink_insert_$run"
+  log "run $run: tributary insert $(printf '%.0f' "$RATE") rows/s ($(printf '%.1f' "$TOTAL_S") s with startup)"
+
+  run_sink "$run" "sink_upsert_$run" "insert.mode=upsert
+pk.mode=record_value
+pk.fields=id"
+  upsert_rates+=("$RATE")
+  sql bench "DROP TABLE sink_upsert_$run"
+  log "run $run: tributary upsert $(printf '%.0f' "$RATE") rows/s ($(printf '%.1f' "$TOTAL_S") s with startup)"
+done
+
+copy="$(printf '%s\n' "${copy_rates[@]}" | median)"
+insert="$(printf '%s\n' "${insert_rates[@]}" | median)"
+upsert="$(printf '%s\n' "${upsert_rates[@]}" | median)"
+insert_ratio="$(calc 'a / b' "$insert" "$copy")"
+upsert_ratio="$(calc 'a / b' "$upsert" "$copy")"
+echo
+echo "Kafka -> PostgreSQL, $RECORDS JSON records (schema envelope), batch.size=$BATCH_SIZE, median of $RUNS runs:"
+printf '  tributary insert mode:  %12.0f rows/s  (%.2f of \\copy; goal >= 0.5)\n' "$insert" "$insert_ratio"
+printf '  tributary upsert mode:  %12.0f rows/s  (%.2f of \\copy; goal >= 0.25)\n' "$upsert" "$upsert_ratio"
+printf '  psql \\copy (ceiling):   %12.0f rows/s\n' "$copy"
+result_row "Kafka -> PostgreSQL sink, insert ($RECORDS JSON records)" \
+  "$(printf '%.0f rows/s' "$insert")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
+  "$(printf '%.2f' "$insert_ratio")" "higher is better; goal ≥ 0.5"
+result_row "Kafka -> PostgreSQL sink, upsert ($RECORDS JSON records)" \
+  "$(printf '%.0f rows/s' "$upsert")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
+  "$(printf '%.2f' "$upsert_ratio")" "higher is better; goal ≥ 0.25"
