@@ -4,10 +4,15 @@
 #include <librdkafka/rdkafka.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "connectors/snowplow/collector_payload.h"
 #include "rapidjson/document.h"
@@ -124,6 +129,18 @@ class SnowplowCollectorTest : public ::testing::Test {
       if (p.ok()) out.push_back(std::move(*p));
     }
     return out;
+  }
+
+  // The `eid` query parameter of every GET payload on the good topic (at least `min` of them).
+  std::set<std::string> EidsOnTopic(size_t min) {
+    std::set<std::string> eids;
+    for (const auto& p : Decode(ReadTopic("snowplow-good", min))) {
+      auto at = p.querystring.find("eid=");
+      if (at == std::string::npos) continue;
+      auto end = p.querystring.find('&', at);
+      eids.insert(p.querystring.substr(at + 4, end == std::string::npos ? end : end - at - 4));
+    }
+    return eids;
   }
 
   TempDir dir_;
@@ -265,6 +282,207 @@ TEST_F(SnowplowCollectorTest, BrokerDownMeans503AndEveryRequestAnswered200IsOnTh
     EXPECT_TRUE(on_topic.count("req-" + std::to_string(ok)))
         << "req-" << ok << " answered 200 but lost";
   }
+  worker_->Kill(SIGTERM);
+  EXPECT_EQ(worker_->Wait(seconds(30)), 0) << worker_->Log();
+}
+
+TEST_F(SnowplowCollectorTest, SigkillUnderLoadLosesNoRequestAnswered200) {
+  StartWorker({{"ack.timeout.ms", "3000"}});
+  std::mutex mu;
+  std::vector<std::string> answered_ok;
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok_count{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&, t] {
+      for (int n = 0; !stop; ++n) {
+        std::string eid = "kill-" + std::to_string(t) + "-" + std::to_string(n);
+        auto r = rest::testing::Fetch(static_cast<uint16_t>(port_), "GET",
+                                      "/i?e=pv&tv=itest&p=web&eid=" + eid);
+        if (r.ok && r.status == 200) {
+          std::lock_guard<std::mutex> lock(mu);
+          answered_ok.push_back(eid);
+          ++ok_count;
+        }
+      }
+    });
+  }
+  // Kill while the clients are in full flow (some requests are always waiting for Kafka).
+  bool loaded = WaitUntil([&] { return ok_count >= 200; }, seconds(60));
+  worker_->Kill(SIGKILL);
+  worker_->Wait(seconds(10));
+  // After the kill requests fail to connect (a 200 written just before it may still be read).
+  stop = true;
+  for (auto& c : clients) c.join();
+  ASSERT_TRUE(loaded) << worker_->Log();
+
+  StartWorker({{"ack.timeout.ms", "3000"}});
+  auto again = rest::testing::Fetch(static_cast<uint16_t>(port_), "GET", "/i?e=pv&eid=after");
+  EXPECT_EQ(again.status, 200);
+
+  std::set<std::string> on_topic = EidsOnTopic(answered_ok.size() + 1);
+  size_t missing = 0;
+  for (const auto& eid : answered_ok) {
+    if (!on_topic.count(eid)) {
+      ++missing;
+      ADD_FAILURE() << eid << " answered 200 but is not on the good topic";
+      if (missing > 10) break;
+    }
+  }
+  EXPECT_TRUE(on_topic.count("after"));
+  worker_->Kill(SIGTERM);
+  EXPECT_EQ(worker_->Wait(seconds(30)), 0) << worker_->Log();
+}
+
+// A raw TCP connection to the collector, for bytes no HTTP client would send.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  }
+  ~RawConnection() { close(fd_); }
+  bool connected() const { return connected_; }
+  bool Send(const std::string& bytes) {
+    return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
+  }
+  // Whether the server closed the connection (end-of-file or reset) without having sent a byte.
+  // Returns without waiting.
+  bool ClosedByServer() {
+    char c;
+    ssize_t n = recv(fd_, &c, 1, MSG_DONTWAIT);
+    if (n > 0) received_ = true;
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+  }
+  bool received() const { return received_; }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+  bool received_ = false;
+};
+
+int64_t ResidentKb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+  }
+  return -1;
+}
+
+TEST_F(SnowplowCollectorTest, BadInputGetsTheRightStatusAndTheWorkerStaysHealthy) {
+  StartWorker({{"networking.dropPayloadSize", "20000"}, {"networking.maxPayloadSize", "15000"}});
+  const auto port = static_cast<uint16_t>(port_);
+  auto bad_requests = [&] {
+    {
+      rest::testing::HttpTestClient c(port);
+      auto r = c.SendRaw("GARBAGE\r\n\r\n");
+      EXPECT_TRUE(r.ok && r.status == 400) << r.status << " " << r.error;
+    }
+    {
+      rest::testing::HttpTestClient c(port);
+      auto r = c.SendRaw("GET /i?e=pv HTTP/1.1\r\nHost 127.0.0.1\r\n\r\n");
+      EXPECT_TRUE(r.ok && r.status == 400) << r.status << " " << r.error;
+    }
+    {
+      rest::testing::HttpTestClient c(port);
+      auto r = c.SendRaw("GET /i?e=pv HTTP/9.7\r\nHost: x\r\n\r\n");
+      EXPECT_TRUE(!r.ok || r.status == 400) << r.status;
+    }
+    {
+      rest::testing::HttpTestClient c(port);
+      auto r = c.SendRaw(
+          "POST /com.snowplowanalytics.snowplow/tp2 HTTP/1.1\r\nHost: x\r\n"
+          "Content-Length: nope\r\n\r\n");
+      EXPECT_TRUE(r.ok && r.status == 400) << r.status << " " << r.error;
+    }
+    // Malformed query strings are the tracker's business: sunk as they are (as the reference).
+    EXPECT_EQ(rest::testing::Fetch(port, "GET", "/i?e=pv&&=%zz&eid=badquery&%").status, 200);
+    for (const char* method : {"PUT", "DELETE", "PATCH"}) {
+      EXPECT_EQ(rest::testing::Fetch(port, method, "/i").status, 404) << method;
+      EXPECT_EQ(rest::testing::Fetch(port, method, "/com.snowplowanalytics.snowplow/tp2").status,
+                404)
+          << method;
+    }
+    EXPECT_EQ(rest::testing::Fetch(port, "POST", "/i", "x").status, 404);
+    EXPECT_EQ(rest::testing::Fetch(port, "POST", "/health").status, 404);
+    EXPECT_EQ(rest::testing::Fetch(port, "POST", "/com.snowplowanalytics.snowplow/tp2",
+                                   std::string(30000, 'x'), {{"Content-Type", "application/json"}})
+                  .status,
+              413);
+  };
+  bad_requests();
+  // Invalid JSON on tp2 is sunk unchanged (Enrich turns it into a bad row), as the reference.
+  const std::string invalid = "{\"schema\":\"iglu:x\",\"data\":[{\"e\":\"pv\",";
+  EXPECT_EQ(rest::testing::Fetch(port, "POST", "/com.snowplowanalytics.snowplow/tp2", invalid,
+                                 {{"Content-Type", "application/json"}})
+                .status,
+            200);
+  const int64_t rss_after_first = ResidentKb(worker_->pid());
+  for (int i = 0; i < 20; ++i) bad_requests();
+  const int64_t rss_after_more = ResidentKb(worker_->pid());
+  EXPECT_LT(rss_after_more - rss_after_first, 64 * 1024)
+      << rss_after_first << " kB -> " << rss_after_more << " kB";
+
+  auto health = rest::testing::Fetch(port, "GET", "/health");
+  EXPECT_EQ(health.status, 200);
+  bool found_invalid = false;
+  for (const auto& p : Decode(ReadTopic("snowplow-good", 2))) {
+    if (p.__isset.body && p.body == invalid) found_invalid = true;
+  }
+  EXPECT_TRUE(found_invalid);
+  EXPECT_TRUE(worker_->Running());
+  worker_->Kill(SIGTERM);
+  EXPECT_EQ(worker_->Wait(seconds(30)), 0) << worker_->Log();
+}
+
+TEST_F(SnowplowCollectorTest, SlowlorisIsClosedAtTheTimeoutAndBlocksNobody) {
+  StartWorker({{"networking.responseHeaderTimeout", "2 seconds"}, {"server.threads", "1"}});
+  // Several slow clients, one header byte every 100 ms, on a single server thread.
+  const std::string request =
+      "GET /i?e=pv&eid=slow HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slowloris-" +
+      std::string(80, 'x') + "\r\n\r\n";
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  for (int i = 0; i < 8; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(port_));
+    ASSERT_TRUE(slow.back()->connected());
+  }
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::optional<std::chrono::steady_clock::duration>> closed_after(slow.size());
+  size_t sent = 0;
+  int fast_ok = 0;
+  // Each round sends a byte to every slow client and makes one normal request in between.
+  while (std::chrono::steady_clock::now() - start < seconds(6) && sent < request.size()) {
+    for (size_t i = 0; i < slow.size(); ++i) {
+      if (closed_after[i]) continue;
+      if (slow[i]->ClosedByServer() || !slow[i]->Send(request.substr(sent, 1))) {
+        closed_after[i] = std::chrono::steady_clock::now() - start;
+      }
+    }
+    ++sent;
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = rest::testing::Fetch(static_cast<uint16_t>(port_), "GET",
+                                  "/i?e=pv&eid=fast-" + std::to_string(sent));
+    if (r.ok && r.status == 200 && std::chrono::steady_clock::now() - t0 < seconds(1)) ++fast_ok;
+    // One byte per ~100 ms, including the time the normal request took.
+    auto next = t0 + std::chrono::milliseconds(100);
+    std::this_thread::sleep_until(next);
+  }
+  for (size_t i = 0; i < slow.size(); ++i) {
+    ASSERT_TRUE(closed_after[i].has_value()) << "slow client " << i << " still open";
+    EXPECT_GE(*closed_after[i], std::chrono::milliseconds(1900));
+    EXPECT_LE(*closed_after[i], std::chrono::milliseconds(4000));
+    EXPECT_FALSE(slow[i]->received()) << "slow client " << i << " got a response";
+  }
+  // Every normal request made while the slow clients dribbled was answered promptly.
+  EXPECT_GE(fast_ok, static_cast<int>(sent) - 1) << fast_ok << " of " << sent;
+  EXPECT_EQ(rest::testing::Fetch(static_cast<uint16_t>(port_), "GET", "/health").status, 200);
+  EXPECT_TRUE(worker_->Running());
   worker_->Kill(SIGTERM);
   EXPECT_EQ(worker_->Wait(seconds(30)), 0) << worker_->Log();
 }
