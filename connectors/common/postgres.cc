@@ -256,7 +256,8 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::string& c
     return Status::Unavailable("cannot connect to PostgreSQL: " + msg);
   }
   // Server notices ("relation already exists, skipping") are not errors; keep them off stderr.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<PgConnection>(new PgConnection(conn));
 }
 

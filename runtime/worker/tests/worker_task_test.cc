@@ -124,6 +124,32 @@ class WorkerTaskTest : public ::testing::Test {
     return std::make_unique<WorkerSourceTask>(std::move(o));
   }
 
+  // Runs a CountingSourceTask to completion: topic "numbers" holds "0".."n-1".
+  void ProduceNumbers(int n) {
+    std::atomic<int> acked{0};
+    auto source = NewSourceTask(n, &acked);
+    source->Start();
+    ASSERT_TRUE(WaitUntil([&] { return acked.load() == n; }, seconds(30)));
+    source->Stop();
+    ASSERT_TRUE(source->AwaitStop(seconds(10)));
+  }
+
+  // Options for a sink task `name` reading topic "numbers" with string converters.
+  SinkTaskOptions SinkOptions(const std::string& name, std::unique_ptr<SinkTask> task,
+                              TaskStatusListener* listener) {
+    SinkTaskOptions o;
+    o.id = {name, 0};
+    o.task = std::move(task);
+    o.key_converter = NewStringConverter(true);
+    o.value_converter = NewStringConverter(false);
+    o.header_converter = std::make_unique<SimpleHeaderConverter>();
+    o.consumer_properties = {{"bootstrap.servers", broker_->bootstrap_servers()}};
+    o.topics = {"numbers"};
+    o.offset_flush_interval = milliseconds(50);
+    o.listener = listener;
+    return o;
+  }
+
   int64_t CommittedN() {
     auto offset = OffsetStorageReaderImpl("counting", store_, *serializer_)
                       .Offset({{"p", Value::String("only")}});
@@ -244,26 +270,15 @@ int64_t CommittedOffset(const std::string& bootstrap, const std::string& group) 
 }
 
 TEST_F(WorkerTaskTest, SinkSubscribesByTopicsRegex) {
-  std::atomic<int> acked{0};
-  auto source = NewSourceTask(50, &acked);
-  source->Start();
-  ASSERT_TRUE(WaitUntil([&] { return acked.load() == 50; }, seconds(30)));
-  source->Stop();
-  ASSERT_TRUE(source->AwaitStop(seconds(10)));
+  ProduceNumbers(50);
 
   auto sink_task = std::make_unique<HoldingSinkTask>();
   HoldingSinkTask* sink = sink_task.get();
-  SinkTaskOptions o;
-  o.id = {"regex", 0};
-  o.task = std::move(sink_task);
-  o.key_converter = NewStringConverter(true);
-  o.value_converter = NewStringConverter(false);
-  o.header_converter = std::make_unique<SimpleHeaderConverter>();
-  o.consumer_properties = {{"bootstrap.servers", broker_->bootstrap_servers()},
-                           {"topic.metadata.refresh.interval.ms", "500"}};
-  o.topics_regex = "num.*";
   RecordingListener sink_listener;
-  o.listener = &sink_listener;
+  SinkTaskOptions o = SinkOptions("regex", std::move(sink_task), &sink_listener);
+  o.consumer_properties["topic.metadata.refresh.interval.ms"] = "500";
+  o.topics.clear();
+  o.topics_regex = "num.*";
   auto task = std::make_unique<WorkerSinkTask>(std::move(o));
   task->Start();
   EXPECT_TRUE(WaitUntil(
@@ -277,30 +292,16 @@ TEST_F(WorkerTaskTest, SinkSubscribesByTopicsRegex) {
 }
 
 TEST_F(WorkerTaskTest, SinkRedeliversAfterRetriableErrorsWithMessagesStillQueued) {
-  std::atomic<int> acked{0};
-  auto source = NewSourceTask(400, &acked);
-  source->Start();
-  ASSERT_TRUE(WaitUntil([&] { return acked.load() == 400; }, seconds(30)));
-  source->Stop();
-  ASSERT_TRUE(source->AwaitStop(seconds(10)));
+  ProduceNumbers(400);
 
   // Small batches leave most records fetched but undelivered while the task refuses a batch:
   // the retry wait must keep them (librdkafka aborts if they are served by rd_kafka_poll).
   auto sink_task = std::make_unique<FlakySinkTask>(5);
   HoldingSinkTask* sink = sink_task.get();
   sink->durable_limit = 400;
-  SinkTaskOptions o;
-  o.id = {"flaky", 0};
-  o.task = std::move(sink_task);
-  o.key_converter = NewStringConverter(true);
-  o.value_converter = NewStringConverter(false);
-  o.header_converter = std::make_unique<SimpleHeaderConverter>();
-  o.consumer_properties = {{"bootstrap.servers", broker_->bootstrap_servers()}};
-  o.topics = {"numbers"};
-  o.max_batch = 20;
-  o.offset_flush_interval = milliseconds(50);
   RecordingListener sink_listener;
-  o.listener = &sink_listener;
+  SinkTaskOptions o = SinkOptions("flaky", std::move(sink_task), &sink_listener);
+  o.max_batch = 20;
   auto task = std::make_unique<WorkerSinkTask>(std::move(o));
   task->Start();
   ASSERT_TRUE(WaitUntil(
@@ -321,27 +322,13 @@ TEST_F(WorkerTaskTest, SinkRedeliversAfterRetriableErrorsWithMessagesStillQueued
 }
 
 TEST_F(WorkerTaskTest, SinkCommitsOnlyWhatPreCommitReportsDurable) {
-  std::atomic<int> acked{0};
-  auto source = NewSourceTask(200, &acked);
-  source->Start();
-  ASSERT_TRUE(WaitUntil([&] { return acked.load() == 200; }, seconds(30)));
-  source->Stop();
-  ASSERT_TRUE(source->AwaitStop(seconds(10)));
+  ProduceNumbers(200);
 
   auto sink_task = std::make_unique<HoldingSinkTask>();
   HoldingSinkTask* sink = sink_task.get();
   sink->durable_limit = 120;
-  SinkTaskOptions o;
-  o.id = {"holding", 0};
-  o.task = std::move(sink_task);
-  o.key_converter = NewStringConverter(true);
-  o.value_converter = NewStringConverter(false);
-  o.header_converter = std::make_unique<SimpleHeaderConverter>();
-  o.consumer_properties = {{"bootstrap.servers", broker_->bootstrap_servers()}};
-  o.topics = {"numbers"};
-  o.offset_flush_interval = milliseconds(50);
   RecordingListener sink_listener;
-  o.listener = &sink_listener;
+  SinkTaskOptions o = SinkOptions("holding", std::move(sink_task), &sink_listener);
   auto task = std::make_unique<WorkerSinkTask>(std::move(o));
   task->Start();
   ASSERT_TRUE(WaitUntil(
