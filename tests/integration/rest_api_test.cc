@@ -1,9 +1,13 @@
 // Contract tests of the Kafka Connect REST API against the real `tributary standalone` binary over
 // HTTP: status codes, headers and JSON bodies as Connect answers them (reference kafka-connect.md
 // §1.2–1.4), persistence of REST-made connectors across restarts, and concurrent clients.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <rapidjson/document.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -650,6 +654,89 @@ TEST_F(RestApiTest, SinkOffsetsCanBeReadAlteredAndReset) {
       0u);
   ASSERT_EQ(Call("PUT", "/connectors/out/resume").status, 202);
   ASSERT_TRUE(WaitUntil([&] { return lines() == 13; }, seconds(30))) << lines();
+}
+
+TEST_F(RestApiTest, OversizedBodyIs413AndTheWorkerKeepsServing) {
+  // The server answers as soon as the declared length is over the 10 MiB limit, before any body.
+  rest::testing::HttpTestClient client(port_);
+  ASSERT_TRUE(client.connected());
+  HttpResult r = client.SendRaw(
+      "POST /connectors HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+      "Content-Length: 11534336\r\n\r\n");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.status, 413) << r.body;
+  EXPECT_EQ(Json(r)["error_code"].GetInt(), 413);
+  EXPECT_EQ(Get("/connectors").status, 200);
+}
+
+TEST_F(RestApiTest, SlowClientDoesNotBlockOthers) {
+  // A client that sends half a request line and then nothing holds its connection open...
+  int slow = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(slow, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port_);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(slow, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const char partial[] = "GET /connectors HTTP/1.1\r\nHo";
+  ASSERT_EQ(::send(slow, partial, sizeof(partial) - 1, 0),
+            static_cast<ssize_t>(sizeof(partial) - 1));
+  // ...while every other client is answered promptly.
+  for (int i = 0; i < 20; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(Get("/connectors").status, 200);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(2));
+  }
+  ::close(slow);
+}
+
+TEST_F(RestApiTest, FiftyConcurrentClientsAreAllAnswered) {
+  ASSERT_EQ(CreateSource("busy").status, 201);
+  std::atomic<int> answered{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 50; ++c) {
+    clients.emplace_back([&] {
+      for (int i = 0; i < 4; ++i) {
+        if (Get("/connectors/busy/status").status == 200) ++answered;
+      }
+    });
+  }
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(answered.load(), 200);
+  EXPECT_EQ(Get("/health").status, 200);
+}
+
+TEST_F(RestApiTest, PublishedConfigsAreAcceptedUnchanged) {
+  // config/connect-file-source.properties and connect-file-sink.properties from Kafka's quickstart,
+  // as JSON, and a JDBC sink config as Confluent's documentation shows it.
+  const std::string file_source =
+      R"({"name":"local-file-source","connector.class":"FileStreamSource","tasks.max":"1",)"
+      R"("file":"test.txt","topic":"connect-test"})";
+  const std::string file_sink =
+      R"({"name":"local-file-sink","connector.class":"FileStreamSink","tasks.max":"1",)"
+      R"("file":"test.sink.txt","topics":"connect-test"})";
+  const std::string jdbc_sink =
+      R"({"name":"jdbc-sink","connector.class":"io.confluent.connect.jdbc.JdbcSinkConnector",)"
+      R"("tasks.max":"1","topics":"orders","connection.url":"jdbc:postgresql://localhost:5432/shop",)"
+      R"("connection.user":"postgres","connection.password":"secret","auto.create":"true",)"
+      R"("insert.mode":"upsert","pk.mode":"record_value","pk.fields":"id"})";
+  for (const auto& [plugin, config] : std::vector<std::pair<std::string, std::string>>{
+           {"FileStreamSourceConnector", file_source},
+           {"FileStreamSinkConnector", file_sink},
+           {"io.confluent.connect.jdbc.JdbcSinkConnector", jdbc_sink}}) {
+    HttpResult validated = Call("PUT", "/connector-plugins/" + plugin + "/config/validate", config);
+    ASSERT_EQ(validated.status, 200) << validated.body;
+    EXPECT_EQ(Json(validated)["error_count"].GetInt(), 0) << validated.body;
+  }
+  for (const std::string& config : {file_source, file_sink}) {
+    rapidjson::Document doc;
+    doc.Parse(config.c_str());
+    const std::string name = doc["name"].GetString();
+    HttpResult created =
+        Call("POST", "/connectors", R"({"name":")" + name + R"(","config":)" + config + "}");
+    EXPECT_EQ(created.status, 201) << created.body;
+    EXPECT_EQ(Call("DELETE", "/connectors/" + name).status, 204);
+  }
 }
 
 }  // namespace
