@@ -708,13 +708,16 @@ TEST_F(RestApiTest, FiftyConcurrentClientsAreAllAnswered) {
 
 TEST_F(RestApiTest, PublishedConfigsAreAcceptedUnchanged) {
   // config/connect-file-source.properties and connect-file-sink.properties from Kafka's quickstart,
-  // as JSON, and a JDBC sink config as Confluent's documentation shows it.
+  // as JSON, and a JDBC sink config as Confluent's documentation shows it. Only the file paths
+  // point into the test's directory, so that the worker writes nowhere else.
   const std::string file_source =
       R"({"name":"local-file-source","connector.class":"FileStreamSource","tasks.max":"1",)"
-      R"("file":"test.txt","topic":"connect-test"})";
+      R"("file":")" +
+      dir_.File("test.txt") + R"(","topic":"connect-test"})";
   const std::string file_sink =
       R"({"name":"local-file-sink","connector.class":"FileStreamSink","tasks.max":"1",)"
-      R"("file":"test.sink.txt","topics":"connect-test"})";
+      R"("file":")" +
+      dir_.File("test.sink.txt") + R"(","topics":"connect-test"})";
   const std::string jdbc_sink =
       R"({"name":"jdbc-sink","connector.class":"io.confluent.connect.jdbc.JdbcSinkConnector",)"
       R"("tasks.max":"1","topics":"orders","connection.url":"jdbc:postgresql://localhost:5432/shop",)"
