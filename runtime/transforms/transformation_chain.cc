@@ -38,6 +38,27 @@ ConfigMap WithPrefix(const ConfigMap& map, const std::string& prefix) {
 
 using Errors = std::map<std::string, std::vector<std::string>>;
 
+// Creates the plugin named by `<prefix>type` with `factory`, or records Connect's error for a
+// missing or unknown type and returns nullptr.
+template <typename T>
+std::unique_ptr<T> CreateAliased(
+    const ConfigMap& config, const std::string& prefix,
+    const std::function<Result<std::unique_ptr<T>>(const std::string&)>& factory, Errors& errors) {
+  const std::string type = Lookup(config, prefix + "type");
+  if (type.empty()) {
+    errors[prefix + "type"].push_back("Missing required configuration \"" + prefix +
+                                      "type\" which has no default value.");
+    return nullptr;
+  }
+  auto created = factory(type);
+  if (!created.ok()) {
+    errors[prefix + "type"].push_back("Invalid value " + type + " for configuration " + prefix +
+                                      "type: Class " + type + " could not be found.");
+    return nullptr;
+  }
+  return std::move(*created);
+}
+
 // Builds the stages, collecting every error; `chain` may be null when only validating.
 void BuildStages(const ConfigMap& config,
                  const TransformationChain::TransformationFactory& new_transformation,
@@ -52,24 +73,14 @@ void BuildStages(const ConfigMap& config,
       continue;
     }
     const std::string prefix = "predicates." + alias + ".";
-    const std::string type = Lookup(config, prefix + "type");
-    if (type.empty()) {
-      errors[prefix + "type"].push_back("Missing required configuration \"" + prefix +
-                                        "type\" which has no default value.");
-      continue;
-    }
-    auto predicate = new_predicate(type);
-    if (!predicate.ok()) {
-      errors[prefix + "type"].push_back("Invalid value " + type + " for configuration " + prefix +
-                                        "type: Class " + type + " could not be found.");
-      continue;
-    }
-    Status st = (*predicate)->Configure(WithPrefix(config, prefix));
+    std::unique_ptr<Predicate> predicate = CreateAliased(config, prefix, new_predicate, errors);
+    if (!predicate) continue;
+    Status st = predicate->Configure(WithPrefix(config, prefix));
     if (!st.ok()) {
       errors[prefix + "type"].push_back(st.message());
       continue;
     }
-    predicates[alias] = std::shared_ptr<Predicate>(std::move(*predicate));
+    predicates[alias] = std::move(predicate);
   }
   seen.clear();
   std::set<std::string> used_predicates;
@@ -79,18 +90,9 @@ void BuildStages(const ConfigMap& config,
       continue;
     }
     const std::string prefix = "transforms." + alias + ".";
-    const std::string type = Lookup(config, prefix + "type");
-    if (type.empty()) {
-      errors[prefix + "type"].push_back("Missing required configuration \"" + prefix +
-                                        "type\" which has no default value.");
-      continue;
-    }
-    auto transformation = new_transformation(type);
-    if (!transformation.ok()) {
-      errors[prefix + "type"].push_back("Invalid value " + type + " for configuration " + prefix +
-                                        "type: Class " + type + " could not be found.");
-      continue;
-    }
+    std::unique_ptr<Transformation> transformation =
+        CreateAliased(config, prefix, new_transformation, errors);
+    if (!transformation) continue;
     ConfigMap own = WithPrefix(config, prefix);
     bool negate = false;
     const std::string negate_text = Lookup(own, "negate");
@@ -123,12 +125,13 @@ void BuildStages(const ConfigMap& config,
     own.erase("type");
     own.erase("predicate");
     own.erase("negate");
-    Status st = (*transformation)->Configure(own);
+    Status st = transformation->Configure(own);
     if (!st.ok()) {
       errors[prefix + "type"].push_back(st.message());
       continue;
     }
-    out.emplace_back(alias, type, std::move(*transformation), std::move(predicate), negate);
+    out.emplace_back(alias, Lookup(config, prefix + "type"), std::move(transformation),
+                     std::move(predicate), negate);
   }
   for (const auto& [alias, predicate] : predicates) {
     if (!used_predicates.count(alias)) {
