@@ -163,6 +163,7 @@ EOF
 }
 
 copy_rates=()
+consume_rates=()
 insert_rates=()
 upsert_rates=()
 for ((run = 1; run <= RUNS; run++)); do
@@ -176,6 +177,15 @@ for ((run = 1; run <= RUNS; run++)); do
   rate="$(calc "$RECORDS / (b - a)" "$start" "$end")"
   copy_rates+=("$rate")
   log "run $run: psql \\copy        $(printf '%.0f' "$rate") rows/s"
+
+  # The broker's ceiling: how fast anything reads this topic from it (kcat, no group, to nowhere).
+  start="$(now)"
+  got="$(kcat -C -b "$BS" -t "$topic" -o beginning -e -q | wc -l)"
+  end="$(now)"
+  ((got == RECORDS)) || die "kcat read $got of $RECORDS records"
+  rate="$(calc "$RECORDS / (b - a)" "$start" "$end")"
+  consume_rates+=("$rate")
+  log "run $run: kcat -C (broker) $(printf '%.0f' "$rate") records/s"
 
   run_sink "$run" "sink_insert_$run" "insert.mode=insert
 pk.mode=none"
@@ -194,6 +204,8 @@ done
 copy="$(printf '%s\n' "${copy_rates[@]}" | median)"
 insert="$(printf '%s\n' "${insert_rates[@]}" | median)"
 upsert="$(printf '%s\n' "${upsert_rates[@]}" | median)"
+consume="$(printf '%s\n' "${consume_rates[@]}" | median)"
+consume_ratio="$(calc 'a / b' "$insert" "$consume")"
 insert_ratio="$(calc 'a / b' "$insert" "$copy")"
 upsert_ratio="$(calc 'a / b' "$upsert" "$copy")"
 echo
@@ -201,9 +213,13 @@ echo "Kafka -> PostgreSQL, $RECORDS JSON records (schema envelope), batch.size=$
 printf '  tributary insert mode:  %12.0f rows/s  (%.2f of \\copy; goal >= 0.5)\n' "$insert" "$insert_ratio"
 printf '  tributary upsert mode:  %12.0f rows/s  (%.2f of \\copy; goal >= 0.25)\n' "$upsert" "$upsert_ratio"
 printf '  psql \\copy (ceiling):   %12.0f rows/s\n' "$copy"
+printf '  kcat -C (the broker):   %12.0f records/s (insert mode reaches %.2f of it)\n' "$consume" "$consume_ratio"
 result_row "Kafka -> PostgreSQL sink, insert ($RECORDS JSON records)" \
   "$(printf '%.0f rows/s' "$insert")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
   "$(printf '%.2f' "$insert_ratio")" "higher is better; goal ≥ 0.5"
 result_row "Kafka -> PostgreSQL sink, upsert ($RECORDS JSON records)" \
   "$(printf '%.0f rows/s' "$upsert")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
   "$(printf '%.2f' "$upsert_ratio")" "higher is better; goal ≥ 0.25"
+result_row "Kafka -> PostgreSQL sink, insert, vs reading the broker" \
+  "$(printf '%.0f rows/s' "$insert")" "$(printf '%.0f records/s (kcat -C)' "$consume")" \
+  "$(printf '%.2f' "$consume_ratio")" "the embedded broker's read rate bounds every sink"

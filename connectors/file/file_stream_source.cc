@@ -248,6 +248,7 @@ void FileStreamSourceTask::WaitForData(int64_t ms) {
 Result<std::vector<SourceRecord>> FileStreamSourceTask::Poll() {
   std::vector<SourceRecord> out;
   if (stopped_) return out;
+  out.reserve(static_cast<size_t>(batch_size_));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(idle_wait_ms_);
   while (true) {
     if (fd_ < 0 && !stdin_) TRIBUTARY_RETURN_IF_ERROR(OpenFile());

@@ -944,6 +944,14 @@ Status PostgresSinkTask::WriteRun(const std::vector<const SinkRecord*>& input,
 }
 
 Status PostgresSinkTask::WriteBuffer() {
+  Status st = WriteBufferOnce(/*isolate=*/false);
+  // One bad record fails the whole batch: write it again one record at a time, so that the good
+  // records land and each bad one goes to the task's error handling (errors.tolerance, DLQ).
+  if (st.code() == StatusCode::kDataError) st = WriteBufferOnce(/*isolate=*/true);
+  return st;
+}
+
+Status PostgresSinkTask::WriteBufferOnce(bool isolate) {
   if (buffer_.empty()) return Status::Ok();
   TRIBUTARY_RETURN_IF_ERROR(EnsureConnected());
   // After a reconnect, first learn whether the last transaction committed (exactly-once).
@@ -959,9 +967,10 @@ Status PostgresSinkTask::WriteBuffer() {
   const SinkRecord* prev = nullptr;
   std::string prev_topic;
   TableId prev_table;
+  std::vector<std::pair<const SinkRecord*, Status>> errant;  // isolate: records with no layout
   for (const SinkRecord& r : buffer_) {
     bool tombstone = r.value.is_null();
-    if (prev && r.topic == prev->topic && tombstone == prev->value.is_null() &&
+    if (!isolate && prev && r.topic == prev->topic && tombstone == prev->value.is_null() &&
         SameSchema(r.key_schema, prev->key_schema) &&
         SameSchema(r.value_schema, prev->value_schema) &&
         // Schemaless keys: the column type follows the key's kind.
@@ -974,6 +983,10 @@ Status PostgresSinkTask::WriteBuffer() {
     for (size_t at; (at = name.find("${topic}")) != std::string::npos;)
       name.replace(at, 8, r.topic);
     auto layout = LayoutFor(r, TableId::Parse(name), config_);
+    if (!layout.ok() && isolate && layout.status().code() == StatusCode::kDataError) {
+      errant.emplace_back(&r, layout.status());
+      continue;
+    }
     if (!layout.ok()) return layout.status();
     runs.push_back({std::move(*layout), {&r}});
     prev = &r;
@@ -986,9 +999,24 @@ Status PostgresSinkTask::WriteBuffer() {
   }
 
   Status st = conn_->Exec("BEGIN").status();
+  for (size_t i = 0; st.ok() && i < errant.size(); ++i) {
+    st = context()->ReportErrant(*errant[i].first, errant[i].second);
+  }
   int stage_counter = 0;
   for (size_t i = 0; st.ok() && i < runs.size(); ++i) {
-    st = WriteRun(runs[i].records, runs[i].layout, stage_counter);
+    if (!isolate) {
+      st = WriteRun(runs[i].records, runs[i].layout, stage_counter);
+      continue;
+    }
+    // Each record alone, behind a savepoint that undoes just its failure.
+    st = conn_->Exec("SAVEPOINT tributary_record").status();
+    if (st.ok()) st = WriteRun(runs[i].records, runs[i].layout, stage_counter);
+    if (st.code() == StatusCode::kDataError) {
+      Status failure = st;
+      st = conn_->Exec("ROLLBACK TO SAVEPOINT tributary_record").status();
+      tables_.clear();  // a table created behind the savepoint is gone again
+      if (st.ok()) st = context()->ReportErrant(*runs[i].records.front(), failure);
+    }
   }
   if (st.ok() && config_.exactly_once) {
     std::string sql = "INSERT INTO " + config_.offsets_table.Sql(true) +

@@ -101,8 +101,11 @@ class PostgresSinkTask : public SinkTask {
  private:
   Status EnsureConnected();
   Status LoadOffsets();
-  // Writes the whole buffer in one transaction; on success the buffer is empty.
+  // Writes and commits the buffer in one transaction (with the offsets, exactly-once).
   Status WriteBuffer();
+  // isolate: every record alone behind a savepoint; a record failing with a DataError goes to
+  // SinkTaskContext::ReportErrant and the others are written.
+  Status WriteBufferOnce(bool isolate);
   Status WriteRun(const std::vector<const SinkRecord*>& run, const RunLayout& layout,
                   int& stage_counter);
   Status EnsureTable(const pg::TableId& table, const RunLayout& layout);

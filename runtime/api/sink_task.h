@@ -24,6 +24,13 @@ class SinkTaskContext {
   virtual void Resume(const std::vector<TopicPartition>& partitions) = 0;
   // Asks for an offset commit (PreCommit) as soon as possible.
   virtual void RequestCommit() = 0;
+  // Connect's ErrantRecordReporter: hands `record`, which the task cannot write because of `error`
+  // (a type mismatch, a constraint violation), to the connector's error handling (errors.tolerance,
+  // errors.log.*, the dead letter queue). Ok: the worker took the record over and the task goes on
+  // without it; its offset may be committed once the worker has made the report durable. An error
+  // (errors.tolerance=none, or the report could not be written): the task should fail with it.
+  // The default, for contexts without error handling, returns `error`.
+  virtual Status ReportErrant(const SinkRecord& record, const Status& error) { return error; }
 };
 
 // Writes records from Kafka to an outside system (Connect's SinkTask).

@@ -27,9 +27,12 @@ class SourceTaskContext {
 
 // Reads from an outside system and hands records to the worker (Connect's SourceTask).
 //
-// Threading: every method is called from the task's own thread, in the order Initialize, Start,
-// (Poll | Commit | CommitRecord)…, Stop. Poll must return within about a second even when nothing
-// arrives, so that pause and stop take effect.
+// Threading: Initialize, Start, Commit, CommitRecord and Stop are called from the task's thread,
+// Poll from the task's poll thread, so that the worker sends one batch while the task prepares the
+// next. Start returns before the first Poll and the last Poll returns before Stop, but Commit and
+// CommitRecord may run while Poll does (as in Kafka Connect, where commitRecord is called from
+// the producer's thread): state they share with Poll needs a lock or atomics. Poll must return
+// within about a second even when nothing arrives, so that pause and stop take effect.
 class SourceTask {
  public:
   virtual ~SourceTask() = default;
@@ -42,7 +45,9 @@ class SourceTask {
   // a backoff; any other error fails the task with the message as trace.
   virtual Result<std::vector<SourceRecord>> Poll() = 0;
 
-  // Called after the worker durably stored the offsets of everything acknowledged so far.
+  // Called after the worker durably stored source offsets: those of the records acknowledged when
+  // the write began (read them back through offset_storage_reader()). Records acknowledged while
+  // the write ran are covered by a later Commit().
   virtual Status Commit() { return Status::Ok(); }
   // Called once per record when Kafka acknowledged it; `metadata` is nullptr when the record was
   // dropped (filtered by a transform, or skipped under errors.tolerance=all).

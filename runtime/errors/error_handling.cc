@@ -352,9 +352,10 @@ RetryWithToleranceOperator::RetryWithToleranceOperator(
 
 Status RetryWithToleranceOperator::HandleFailure(const ProcessingContext& context) {
   ++metrics_.total_record_failures;
-  const bool tolerable_stage =
-      context.stage == ErrorStage::kKeyConverter || context.stage == ErrorStage::kValueConverter ||
-      context.stage == ErrorStage::kHeaderConverter || context.stage == ErrorStage::kTransformation;
+  const bool tolerable_stage = context.errant || context.stage == ErrorStage::kKeyConverter ||
+                               context.stage == ErrorStage::kValueConverter ||
+                               context.stage == ErrorStage::kHeaderConverter ||
+                               context.stage == ErrorStage::kTransformation;
   if (config_.tolerance == ErrorTolerance::kNone ||
       (!tolerable_stage && !context.error.retriable())) {
     return Status(context.error.code(), "Tolerance exceeded in error handler: " +

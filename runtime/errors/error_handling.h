@@ -90,6 +90,9 @@ struct ProcessingContext {
   Status error;
   const ConsumedRecord* consumed = nullptr;  // sink tasks
   const SourceRecord* source = nullptr;      // source tasks
+  // Handed over by the task (SinkTaskContext::ReportErrant): tolerable whatever the stage, as
+  // Connect's errant record reporter.
+  bool errant = false;
 };
 
 // "topic 'orders' partition 0 offset 17" or "source record for topic 'x' …".
@@ -181,7 +184,8 @@ class RetryWithToleranceOperator {
   // and the retry budget lasts. Returns the last outcome.
   template <typename Op>
   auto ExecuteWithRetry(Op&& op) -> decltype(op()) {
-    auto deadline = std::chrono::steady_clock::now() + config_.retry_timeout;
+    // The clock is read only once something failed: this runs for every record.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
     auto delay = kMinRetryDelay;
     while (true) {
       auto outcome = op();
@@ -189,7 +193,8 @@ class RetryWithToleranceOperator {
       ++metrics_.total_record_errors;
       if (!StatusOf(outcome).retriable() || stopping_()) return outcome;
       auto now = std::chrono::steady_clock::now();
-      if (config_.retry_timeout.count() >= 0 && now + delay > deadline) return outcome;
+      if (!deadline) deadline = now + config_.retry_timeout;
+      if (config_.retry_timeout.count() >= 0 && now + delay > *deadline) return outcome;
       ++metrics_.total_retries;
       sleep_(delay);
       delay = std::min(delay * 2, config_.retry_delay_max);

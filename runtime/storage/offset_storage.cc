@@ -78,21 +78,83 @@ std::optional<SourceMap> OffsetStorageReaderImpl::Offset(const SourceMap& partit
   return std::move(*offset);
 }
 
+OffsetStorageWriter::~OffsetStorageWriter() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
 Status OffsetStorageWriter::Offset(const SourceMap& partition, const SourceMap& offset) {
   TRIBUTARY_ASSIGN_OR_RETURN(std::string key, serializer_.Key(connector_, partition));
   TRIBUTARY_ASSIGN_OR_RETURN(std::string value, serializer_.ValueOf(offset));
+  std::lock_guard lock(mutex_);
   pending_[std::move(key)] = std::move(value);
   return Status::Ok();
 }
 
+bool OffsetStorageWriter::HasPending() const {
+  std::lock_guard lock(mutex_);
+  return !pending_.empty();
+}
+
+bool OffsetStorageWriter::StartFlush() {
+  std::lock_guard lock(mutex_);
+  if (flushing_now_ || pending_.empty()) return false;
+  flushing_.swap(pending_);
+  flushing_now_ = true;
+  if (!thread_.joinable()) thread_ = std::thread([this] { FlushLoop(); });
+  cv_.notify_all();
+  return true;
+}
+
+std::optional<Status> OffsetStorageWriter::TakeFlushResult() {
+  std::lock_guard lock(mutex_);
+  std::optional<Status> result = std::move(result_);
+  result_.reset();
+  return result;
+}
+
 Status OffsetStorageWriter::Flush() {
-  if (pending_.empty()) return Status::Ok();
-  std::vector<OffsetEntry> entries;
-  entries.reserve(pending_.size());
-  for (const auto& [key, value] : pending_) entries.emplace_back(key, value);
-  TRIBUTARY_RETURN_IF_ERROR(store_.Set(entries));
-  pending_.clear();
-  return Status::Ok();
+  Entries entries;
+  {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [this] { return !flushing_now_; });
+    entries.swap(pending_);
+  }
+  return Write(entries);
+}
+
+Status OffsetStorageWriter::Write(Entries& entries) {
+  if (entries.empty()) return Status::Ok();
+  std::vector<OffsetEntry> list;
+  list.reserve(entries.size());
+  for (const auto& [key, value] : entries) list.emplace_back(key, value);
+  Status st = store_.Set(list);
+  if (!st.ok()) {
+    std::lock_guard lock(mutex_);
+    for (auto& [key, value] : entries) pending_.try_emplace(key, std::move(value));
+  }
+  entries.clear();
+  return st;
+}
+
+void OffsetStorageWriter::FlushLoop() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    cv_.wait(lock, [this] { return stop_ || flushing_now_; });
+    if (!flushing_now_) return;  // stopping with nothing to write
+    Entries entries;
+    entries.swap(flushing_);
+    lock.unlock();
+    Status st = Write(entries);
+    lock.lock();
+    result_ = std::move(st);
+    flushing_now_ = false;
+    cv_.notify_all();
+  }
 }
 
 }  // namespace tributary::runtime

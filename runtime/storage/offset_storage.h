@@ -1,10 +1,12 @@
 #pragma once
 
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "runtime/api/converter.h"
 #include "runtime/api/record.h"
@@ -47,24 +49,50 @@ class OffsetStorageReaderImpl : public OffsetStorageReader {
 };
 
 // Collects the newest committable offset per source partition of one task and writes them to the
-// store in one Set (Connect's OffsetStorageWriter). Used from the task thread only.
+// store in one Set (Connect's OffsetStorageWriter). Offset/HasPending/StartFlush/TakeFlushResult/
+// Flush are called from one owning thread; StartFlush writes on a background thread of the writer,
+// so a slow store (the file store fsyncs) never stalls the task that produces the offsets.
 class OffsetStorageWriter {
  public:
   OffsetStorageWriter(std::string connector, OffsetBackingStore& store,
                       OffsetSerializer& serializer)
       : connector_(std::move(connector)), store_(store), serializer_(serializer) {}
+  // Waits for a background flush in progress; offsets still pending are not written.
+  ~OffsetStorageWriter();
+  OffsetStorageWriter(const OffsetStorageWriter&) = delete;
+  OffsetStorageWriter& operator=(const OffsetStorageWriter&) = delete;
 
   // Records `offset` as the newest for `partition`. DataError if either cannot be serialized.
   Status Offset(const SourceMap& partition, const SourceMap& offset);
-  bool HasPending() const { return !pending_.empty(); }
-  // Writes the pending offsets; on failure they stay pending for the next try.
+  bool HasPending() const;
+  // Starts writing the pending offsets in the background. False (nothing started) when a flush is
+  // still running or nothing is pending.
+  bool StartFlush();
+  // The outcome of the background flush once it has finished (reported once), else nullopt. On
+  // failure its offsets are pending again, unless newer ones for the same partition arrived.
+  std::optional<Status> TakeFlushResult();
+  // Writes the pending offsets now, after waiting for a background flush in progress. On failure
+  // they stay pending for the next try.
   Status Flush();
 
  private:
+  using Entries = std::map<std::string, std::string>;  // serialized key -> serialized offset
+  // Writes `entries`; on failure puts back those not superseded in `pending_`. mutex_ not held.
+  Status Write(Entries& entries);
+  void FlushLoop();
+
   std::string connector_;
   OffsetBackingStore& store_;
   OffsetSerializer& serializer_;
-  std::map<std::string, std::string> pending_;  // serialized key -> serialized offset
+
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  Entries pending_;
+  Entries flushing_;  // handed to the background thread
+  bool flushing_now_ = false;
+  std::optional<Status> result_;  // of the last background flush, until taken
+  bool stop_ = false;
+  std::thread thread_;  // started by the first StartFlush
 };
 
 }  // namespace tributary::runtime

@@ -12,10 +12,6 @@ namespace {
 constexpr auto kConsumerPoll = std::chrono::milliseconds(100);
 constexpr auto kDefaultRedeliveryBackoff = std::chrono::milliseconds(300);
 
-std::string Describe(const TopicPartition& tp) {
-  return tp.topic + "-" + std::to_string(tp.partition);
-}
-
 std::vector<TopicPartition> ToVector(const rd_kafka_topic_partition_list_t* list) {
   std::vector<TopicPartition> result;
   for (int i = 0; i < list->cnt; ++i)
@@ -58,6 +54,9 @@ class WorkerSinkTask::Context : public SinkTaskContext {
     }
   }
   void RequestCommit() override { commit_requested = true; }
+  Status ReportErrant(const SinkRecord& record, const Status& error) override {
+    return owner_.ReportErrant(record, error);
+  }
 
   TopicPartitionOffsets rewinds;
   std::set<TopicPartition> paused;
@@ -294,6 +293,41 @@ Status WorkerSinkTask::HandleFailure(ErrorStage stage, const std::string& execut
   TopicPartition tp{consumed.topic, consumed.partition};
   pending_offsets_[tp] = std::max(pending_offsets_[tp], consumed.offset + 1);
   return Status::Ok();
+}
+
+Status WorkerSinkTask::ReportErrant(const SinkRecord& record, const Status& error) {
+  // The record as Kafka holds it, converted back from what the task got (as Connect does for a
+  // record it cannot map to the consumed one): the DLQ gets bytes a consumer can read.
+  ConsumedRecord consumed;
+  consumed.topic = record.topic;
+  consumed.partition = record.kafka_partition.value_or(-1);
+  consumed.offset = record.kafka_offset;
+  consumed.timestamp = record.timestamp;
+  if (auto key =
+          options_.key_converter->FromConnectData(record.topic, record.key_schema, record.key);
+      key.ok()) {
+    consumed.key = std::move(*key);
+  }
+  if (auto value = options_.value_converter->FromConnectData(record.topic, record.value_schema,
+                                                             record.value);
+      value.ok()) {
+    consumed.value = std::move(*value);
+  }
+  for (const Header& header : record.headers) {
+    auto bytes = options_.header_converter->FromConnectHeader(record.topic, header.key,
+                                                              header.schema, header.value);
+    if (bytes.ok()) consumed.headers.emplace_back(header.key, std::move(*bytes));
+  }
+  ProcessingContext context;
+  context.stage = ErrorStage::kTaskPut;
+  auto task_class = options_.task_config.find("task.class");
+  if (task_class == options_.task_config.end())
+    task_class = options_.task_config.find("connector.class");
+  if (task_class != options_.task_config.end()) context.executing_class = task_class->second;
+  context.error = error;
+  context.consumed = &consumed;
+  context.errant = true;
+  return errors_->HandleFailure(context);
 }
 
 void WorkerSinkTask::MergePendingOffsets() {

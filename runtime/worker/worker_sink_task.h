@@ -79,6 +79,9 @@ class WorkerSinkTask : public WorkerTask {
   // reports it (log, DLQ) and marks the record as done.
   Status HandleFailure(ErrorStage stage, const std::string& executing_class, const Status& error,
                        const rd_kafka_message_t& message);
+  // SinkTaskContext::ReportErrant: the record goes through the error handling (log, DLQ) as a
+  // failure of the task's put; an error when not tolerated.
+  Status ReportErrant(const SinkRecord& record, const Status& error);
   // Every consumed record (Put, dropped by a transform, or tolerated) counts as done once
   // everything before it was Put: pending offsets move into current_offsets_ after each
   // successful Put (or when nothing is waiting to be Put).

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <thread>
 
 namespace tributary::runtime {
 
@@ -74,25 +75,33 @@ Status WorkerSourceTask::Initialize() {
 }
 
 Status WorkerSourceTask::Execute() {
-  auto next_commit = std::chrono::steady_clock::now() + options_.offset_flush_interval;
+  std::thread poller([this] { PollLoop(); });
+  Status st = SendLoop();
+  {
+    std::lock_guard lock(handoff_mutex_);
+    handoff_closed_ = true;
+  }
+  handoff_cv_.notify_all();
+  poller.join();  // Poll returns within about a second (SourceTask's contract)
+  return st;
+}
+
+void WorkerSourceTask::PollLoop() {
   auto backoff = kMinRetryBackoff;
   while (!stopping()) {
-    if (!fatal_.ok()) return fatal_;
-    ReportTargetStateIfChanged();
-    if (std::chrono::steady_clock::now() >= next_commit) {
-      Status st = CommitOffsets();
-      if (!st.ok())
-        spdlog::error("{} Failed to commit offsets: {}", id().ToString(), st.ToString());
-      next_commit = std::chrono::steady_clock::now() + options_.offset_flush_interval;
-    }
     if (paused()) {
-      rd_kafka_poll(producer_.get(), 0);
       WaitFor(kIdleKafkaPoll);
       continue;
     }
     Result<std::vector<SourceRecord>> polled = options_.task->Poll();
+    std::unique_lock lock(handoff_mutex_);
+    if (handoff_closed_) return;  // not sent, so never committed: replayed after a restart
     if (!polled.ok()) {
-      if (!polled.status().retriable()) return polled.status().WithContext("source task poll");
+      if (!polled.status().retriable()) {
+        poll_failure_ = polled.status().WithContext("source task poll");
+        return;
+      }
+      lock.unlock();
       spdlog::warn("{} Poll failed, retrying in {} ms: {}", id().ToString(), backoff.count(),
                    polled.status().ToString());
       WaitFor(backoff);
@@ -100,7 +109,41 @@ Status WorkerSourceTask::Execute() {
       continue;
     }
     backoff = kMinRetryBackoff;
-    TRIBUTARY_RETURN_IF_ERROR(SendRecords(*polled));
+    if (polled->empty()) continue;
+    // One batch waits at most: back-pressure from the producer reaches Poll through here.
+    handoff_cv_.wait(lock, [this] { return !handoff_ || handoff_closed_; });
+    if (handoff_closed_) return;
+    handoff_ = std::move(*polled);
+    lock.unlock();
+    rd_kafka_yield(producer_.get());  // ends the sender's wait in rd_kafka_poll at once
+  }
+}
+
+Status WorkerSourceTask::SendLoop() {
+  auto next_commit = std::chrono::steady_clock::now() + options_.offset_flush_interval;
+  while (!stopping()) {
+    if (!fatal_.ok()) return fatal_;
+    ReportTargetStateIfChanged();
+    if (std::chrono::steady_clock::now() >= next_commit) {
+      Status st = StartOffsetCommit();
+      if (!st.ok())
+        spdlog::error("{} Failed to commit offsets: {}", id().ToString(), st.ToString());
+      next_commit = std::chrono::steady_clock::now() + options_.offset_flush_interval;
+    }
+    FinishOffsetCommit();
+    std::optional<std::vector<SourceRecord>> batch;
+    {
+      std::lock_guard lock(handoff_mutex_);
+      if (!poll_failure_.ok()) return poll_failure_;
+      batch.swap(handoff_);
+    }
+    if (!batch) {
+      // Serves delivery reports (and so CommitRecord) while waiting; a new batch ends the wait.
+      rd_kafka_poll(producer_.get(), static_cast<int>(kIdleKafkaPoll.count()));
+      continue;
+    }
+    handoff_cv_.notify_all();
+    TRIBUTARY_RETURN_IF_ERROR(SendRecords(*batch));
     rd_kafka_poll(producer_.get(), 0);  // serve delivery reports
   }
   return fatal_;
@@ -293,7 +336,7 @@ void WorkerSourceTask::HandleDelivery(const rd_kafka_message_t& message) {
                       submitted->queue);
 }
 
-void WorkerSourceTask::ReleaseAcknowledged(std::deque<Submitted>& records, PartitionQueue* queue) {
+void WorkerSourceTask::ReleaseAcknowledged(SubmittedQueue& records, PartitionQueue* queue) {
   size_t acked = 0;
   while (acked < records.size() && records[acked].acked) ++acked;
   if (acked == 0) return;
@@ -309,13 +352,31 @@ void WorkerSourceTask::ReleaseAcknowledged(std::deque<Submitted>& records, Parti
   records.erase(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(acked));
 }
 
-Status WorkerSourceTask::CommitOffsets() {
+Status WorkerSourceTask::CollectCommittableOffsets() {
   rd_kafka_poll(producer_.get(), 0);
   for (PartitionQueue& queue : queues_) {
     if (!queue.committable) continue;
     TRIBUTARY_RETURN_IF_ERROR(writer_->Offset(queue.partition, *queue.committable));
     queue.committable.reset();
   }
+  return Status::Ok();
+}
+
+Status WorkerSourceTask::StartOffsetCommit() {
+  TRIBUTARY_RETURN_IF_ERROR(CollectCommittableOffsets());
+  writer_->StartFlush();
+  return Status::Ok();
+}
+
+void WorkerSourceTask::FinishOffsetCommit() {
+  std::optional<Status> flushed = writer_->TakeFlushResult();
+  if (!flushed) return;
+  Status st = flushed->ok() ? options_.task->Commit() : *flushed;
+  if (!st.ok()) spdlog::error("{} Failed to commit offsets: {}", id().ToString(), st.ToString());
+}
+
+Status WorkerSourceTask::CommitOffsetsNow() {
+  TRIBUTARY_RETURN_IF_ERROR(CollectCommittableOffsets());
   if (!writer_->HasPending()) return Status::Ok();
   TRIBUTARY_RETURN_IF_ERROR(writer_->Flush());
   return options_.task->Commit();
@@ -326,7 +387,7 @@ void WorkerSourceTask::Close() {
   if (producer_) {
     // Give in-flight records the shutdown budget to be acknowledged, then commit what was.
     rd_kafka_flush(producer_.get(), static_cast<int>(options_.shutdown_timeout.count()));
-    Status st = CommitOffsets();
+    Status st = CommitOffsetsNow();
     if (!st.ok())
       spdlog::error("{} Failed to commit offsets on stop: {}", id().ToString(), st.ToString());
     if (in_flight_ > 0) {

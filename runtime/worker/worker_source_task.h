@@ -1,11 +1,15 @@
 #pragma once
 
+#include <boost/container/deque.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <list>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -51,6 +55,9 @@ struct SourceTaskOptions {
 // Runs a SourceTask (Connect's WorkerSourceTask): poll, convert, produce; commit a source offset
 // only when Kafka acknowledged that record and every earlier record of the same source partition.
 //
+// Threads: Poll runs on a poll thread of the task; conversion, sending, CommitRecord and Commit on
+// the task thread, overlapping the next Poll.
+//
 // Delivery: the producer runs with acks=all, idempotence on and no delivery timeout, so a broker
 // outage holds records in the producer (and blocks polling once its queue is full) instead of
 // failing them; offsets do not advance meanwhile. A record Kafka rejects for good fails the task.
@@ -75,17 +82,26 @@ class WorkerSourceTask : public WorkerTask {
     std::optional<std::string> value_bytes;
     bool acked = false;
   };
-  // Records in flight, in the order they were sent, per source partition. std::deque keeps element
+  // Records in flight, in the order they were sent, per source partition. A deque keeps element
   // addresses stable under push_back/pop_front, so a Submitted* rides along as the message opaque.
   // The acknowledged prefix is released at once; its last offset waits in `committable` for the
   // next offset flush.
+  // Submitted is a few hundred bytes: std::deque would allocate a block per element.
+  using SubmittedQueue = boost::container::deque<
+      Submitted, void, boost::container::deque_options_t<boost::container::block_size<128u>>>;
   struct PartitionQueue {
     SourceMap partition;
-    std::deque<Submitted> records;
+    SubmittedQueue records;
     std::optional<SourceMap> committable;
   };
   class Context;
 
+  // On a thread of its own: polls the task and hands each batch to SendLoop, one at a time, so
+  // that the task produces its next batch while the previous one is converted and sent.
+  void PollLoop();
+  // On the task thread: sends handed-over batches, serves delivery reports (CommitRecord) while
+  // waiting for the next, and commits offsets. Returns when stopping or on a fatal error.
+  Status SendLoop();
   static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
   void HandleDelivery(const rd_kafka_message_t& message);
   Status SendRecords(std::vector<SourceRecord>& records);
@@ -98,9 +114,16 @@ class WorkerSourceTask : public WorkerTask {
   Status HandleFailure(ErrorStage stage, const std::string& executing_class, const Status& error,
                        SourceRecord& record);
   // Releases the acknowledged prefix of `records`, remembering the newest offset in `queue`.
-  static void ReleaseAcknowledged(std::deque<Submitted>& records, PartitionQueue* queue);
-  // Hands the committable offset of every queue to the offset writer and flushes it.
-  Status CommitOffsets();
+  static void ReleaseAcknowledged(SubmittedQueue& records, PartitionQueue* queue);
+  // Hands the committable offset of every queue to the offset writer.
+  Status CollectCommittableOffsets();
+  // Collects and starts writing them in the background (a slow store never stalls producing).
+  Status StartOffsetCommit();
+  // Once a background write finished: SourceTask::Commit() on success, else logs the failure (the
+  // offsets stay pending for the next commit).
+  void FinishOffsetCommit();
+  // Collects, writes and commits synchronously (on stop).
+  Status CommitOffsetsNow();
 
   SourceTaskOptions options_;
   std::unique_ptr<Context> context_;
@@ -111,10 +134,16 @@ class WorkerSourceTask : public WorkerTask {
   rd_kafka_topic_t* TopicHandle(const std::string& name);
   std::list<PartitionQueue> queues_;  // std::list: stable addresses
   PartitionQueue* last_queue_ = nullptr;
-  std::deque<Submitted> unpartitioned_;  // records without source partition, until acknowledged
+  SubmittedQueue unpartitioned_;  // records without source partition, until acknowledged
   std::unique_ptr<OffsetStorageWriter> writer_;
   std::unique_ptr<RetryWithToleranceOperator> errors_;
   Status fatal_;  // first permanent delivery failure, set from the delivery callback
+  // PollLoop -> SendLoop handoff.
+  std::mutex handoff_mutex_;
+  std::condition_variable handoff_cv_;
+  std::optional<std::vector<SourceRecord>> handoff_;  // the next batch to send
+  Status poll_failure_;                               // a permanent Poll error
+  bool handoff_closed_ = false;                       // SendLoop ended: PollLoop must end too
   int64_t in_flight_ = 0;
   bool started_ = false;
   std::set<std::string, std::less<>> reported_topics_;  // already passed to on_topic

@@ -21,7 +21,15 @@ class FakeContext : public SinkTaskContext {
   void Pause(const std::vector<TopicPartition>&) override {}
   void Resume(const std::vector<TopicPartition>&) override {}
   void RequestCommit() override {}
+  // With `tolerate`, takes every errant record as errors.tolerance=all would.
+  Status ReportErrant(const SinkRecord& record, const Status& error) override {
+    if (!tolerate) return error;
+    errant.emplace_back(record.kafka_offset, error.ToString());
+    return Status::Ok();
+  }
 
+  bool tolerate = false;
+  std::vector<std::pair<int64_t, std::string>> errant;  // offset, error
   ConfigMap configs_;
   std::map<TopicPartition, int64_t> rewinds;
   int64_t timeout_ms = -1;
@@ -309,6 +317,49 @@ TEST_F(PostgresSinkTest, BadRecordIsAFatalDataErrorNamingRecordAndColumn) {
       << st.ToString();
   EXPECT_NE(st.message().find("column n"), std::string::npos) << st.ToString();
   EXPECT_EQ(Query("SELECT count(*) FROM strict_ints"), "0");  // one transaction per write
+}
+
+TEST_F(PostgresSinkTest, ToleratedBadRecordsGoToTheErrantReporterAndTheRestLands) {
+  Query("CREATE TABLE some_ints (n int NOT NULL)");
+  auto schema = SchemaBuilder::Struct().AddField("n", schemas::String()).BuildOrDie();
+  FakeContext ctx;
+  ctx.tolerate = true;
+  auto task = StartTask({{"exactly.once.enabled", "true"}}, &ctx);
+  auto rec = [&](int64_t offset, const char* n) {
+    return Record("some_ints", offset, schema, Row(schema, {{"n", Value::String(n)}}));
+  };
+  std::vector<SinkRecord> batch = {rec(10, "1"), rec(11, "one"), rec(12, "3"), rec(13, "four")};
+  ASSERT_TRUE(task->Put(batch).ok());
+  auto committed = task->PreCommit({{{"some_ints", 0}, 14}});
+  ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+  EXPECT_EQ(committed->at({"some_ints", 0}), 14);  // the errant records count as handled
+  EXPECT_EQ(Query("SELECT string_agg(n::text, ',' ORDER BY n) FROM some_ints"), "1,3");
+  ASSERT_EQ(ctx.errant.size(), 2u);
+  EXPECT_EQ(ctx.errant[0].first, 11);
+  EXPECT_NE(ctx.errant[0].second.find("column n"), std::string::npos) << ctx.errant[0].second;
+  EXPECT_EQ(ctx.errant[1].first, 13);
+}
+
+TEST_F(PostgresSinkTest, ToleratedConstraintViolationInUpsertSkipsOnlyThatRow) {
+  Query("CREATE TABLE positive (id bigint PRIMARY KEY, n int CHECK (n > 0))");
+  auto schema = SchemaBuilder::Struct()
+                    .AddField("id", schemas::Int64())
+                    .AddField("n", schemas::Int32())
+                    .BuildOrDie();
+  FakeContext ctx;
+  ctx.tolerate = true;
+  auto task = StartTask(
+      {{"insert.mode", "upsert"}, {"pk.mode", "record_value"}, {"pk.fields", "id"}}, &ctx);
+  auto rec = [&](int64_t offset, int32_t n) {
+    return Record("positive", offset, schema,
+                  Row(schema, {{"id", Value::Int64(offset)}, {"n", Value::Int32(n)}}));
+  };
+  ASSERT_TRUE(PutAndFlush(*task, {rec(1, 5), rec(2, -5), rec(3, 7)}).ok());
+  EXPECT_EQ(Query("SELECT string_agg(id::text, ',' ORDER BY id) FROM positive"), "1,3");
+  ASSERT_EQ(ctx.errant.size(), 1u);
+  EXPECT_EQ(ctx.errant[0].first, 2);
+  EXPECT_NE(ctx.errant[0].second.find("positive_n_check"), std::string::npos)
+      << ctx.errant[0].second;
 }
 
 TEST_F(PostgresSinkTest, ExactlyOnceResumesFromTheDatabase) {

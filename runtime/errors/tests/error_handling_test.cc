@@ -111,6 +111,10 @@ TEST(RetryWithToleranceOperatorTest, ToleranceAllReportsAndCounts) {
   ProcessingContext put{ErrorStage::kTaskPut, "Sink", Status::IoError("disk"), &consumed, nullptr};
   EXPECT_FALSE(op.HandleFailure(put).ok());
   EXPECT_EQ(reported, 1);
+  // Unless the task itself reported the record as errant.
+  put.errant = true;
+  EXPECT_TRUE(op.HandleFailure(put).ok());
+  EXPECT_EQ(reported, 2);
 }
 
 TEST(ErrorStageTest, NamesAsConnect) {

@@ -346,5 +346,108 @@ TEST_F(WorkerTaskTest, SinkCommitsOnlyWhatPreCommitReportsDurable) {
   EXPECT_EQ(CommittedOffset(broker_->bootstrap_servers(), "connect-holding"), 120);
 }
 
+// Reports every record whose value is a multiple of 10 as errant; keeps the others.
+class ErrantSinkTask : public HoldingSinkTask {
+ public:
+  Status Put(std::vector<SinkRecord>& records) override {
+    std::vector<SinkRecord> good;
+    for (auto& r : records) {
+      if (std::stoi(r.value.as_string()) % 10 == 0) {
+        TRIBUTARY_RETURN_IF_ERROR(
+            context()->ReportErrant(r, Status::DataError("value " + r.value.as_string())));
+      } else {
+        good.push_back(r);
+      }
+    }
+    return HoldingSinkTask::Put(good);
+  }
+};
+
+// Reads every record of `topic` partition 0: value and the value of header `header`.
+std::vector<std::pair<std::string, std::string>> ReadTopic(const std::string& bootstrap,
+                                                           const std::string& topic, size_t count,
+                                                           const std::string& header) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto consumer = CreateKafkaHandle(RD_KAFKA_CONSUMER, {{"bootstrap.servers", bootstrap},
+                                                        {"group.id", "reader-" + topic},
+                                                        {"auto.offset.reset", "earliest"}});
+  EXPECT_TRUE(consumer.ok());
+  TopicPartitionList list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), 0)->offset =
+      RD_KAFKA_OFFSET_BEGINNING;
+  EXPECT_EQ(rd_kafka_assign(consumer->get(), list.get()), RD_KAFKA_RESP_ERR_NO_ERROR);
+  auto deadline = std::chrono::steady_clock::now() + seconds(30);
+  while (out.size() < count && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer->get(), 100);
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      std::string value(static_cast<const char*>(m->payload), m->len);
+      std::string header_value;
+      rd_kafka_headers_t* headers = nullptr;
+      const void* data = nullptr;
+      size_t size = 0;
+      if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+          rd_kafka_header_get_last(headers, header.c_str(), &data, &size) ==
+              RD_KAFKA_RESP_ERR_NO_ERROR) {
+        header_value.assign(static_cast<const char*>(data), size);
+      }
+      out.emplace_back(std::move(value), std::move(header_value));
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_consumer_close(consumer->get());
+  return out;
+}
+
+TEST_F(WorkerTaskTest, SinkErrantRecordsGoToTheDeadLetterQueueAndCountAsHandled) {
+  ProduceNumbers(50);
+  ASSERT_TRUE(broker_->CreateTopic("numbers-dlq", 1).ok());
+
+  auto sink_task = std::make_unique<ErrantSinkTask>();
+  HoldingSinkTask* sink = sink_task.get();
+  sink->durable_limit = 50;
+  RecordingListener sink_listener;
+  SinkTaskOptions o = SinkOptions("errant", std::move(sink_task), &sink_listener);
+  o.errors.tolerance = ErrorTolerance::kAll;
+  o.errors.dlq_topic = "numbers-dlq";
+  o.errors.dlq_replication_factor = 1;
+  o.errors.dlq_context_headers = true;
+  o.dlq_producer_properties = {{"bootstrap.servers", broker_->bootstrap_servers()}};
+  auto task = std::make_unique<WorkerSinkTask>(std::move(o));
+  task->Start();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        std::lock_guard lock(sink->mutex);
+        return sink->values.size() == 45;
+      },
+      seconds(30)));
+  task->Stop();
+  ASSERT_TRUE(task->AwaitStop(seconds(15)));
+  EXPECT_NE(sink_listener.Current(), State::kFailed) << sink_listener.trace;
+  EXPECT_EQ(CommittedOffset(broker_->bootstrap_servers(), "connect-errant"), 50);
+  auto dlq = ReadTopic(broker_->bootstrap_servers(), "numbers-dlq", 5, "__connect.errors.stage");
+  ASSERT_EQ(dlq.size(), 5u);
+  for (size_t i = 0; i < dlq.size(); ++i) {
+    EXPECT_EQ(dlq[i].first, std::to_string(i * 10));
+    EXPECT_EQ(dlq[i].second, "TASK_PUT");
+  }
+}
+
+TEST_F(WorkerTaskTest, SinkErrantRecordFailsTheTaskWithoutTolerance) {
+  ProduceNumbers(5);
+  auto sink_task = std::make_unique<ErrantSinkTask>();
+  RecordingListener sink_listener;
+  SinkTaskOptions o = SinkOptions("intolerant", std::move(sink_task), &sink_listener);
+  auto task = std::make_unique<WorkerSinkTask>(std::move(o));
+  task->Start();
+  ASSERT_TRUE(WaitUntil([&] { return sink_listener.Current() == State::kFailed; }, seconds(30)));
+  {
+    std::lock_guard lock(sink_listener.mutex);
+    EXPECT_NE(sink_listener.trace.find("value 0"), std::string::npos) << sink_listener.trace;
+  }
+  task->Stop();
+  ASSERT_TRUE(task->AwaitStop(seconds(15)));
+}
+
 }  // namespace
 }  // namespace tributary::runtime
