@@ -58,6 +58,7 @@ Status WorkerSourceTask::Initialize() {
         rd_kafka_conf_set_opaque(conf, this);
         rd_kafka_conf_set_dr_msg_cb(conf, &WorkerSourceTask::OnDelivery);
       }));
+  main_queue_ = rd_kafka_queue_get_main(producer_.get());
   writer_ = std::make_unique<OffsetStorageWriter>(id().connector, *options_.offset_store,
                                                   *options_.offset_serializer);
   errors_ = std::make_unique<RetryWithToleranceOperator>(
@@ -115,7 +116,7 @@ void WorkerSourceTask::PollLoop() {
     if (handoff_closed_) return;
     handoff_ = std::move(*polled);
     lock.unlock();
-    rd_kafka_yield(producer_.get());  // ends the sender's wait in rd_kafka_poll at once
+    rd_kafka_queue_yield(main_queue_);  // ends the sender's wait in rd_kafka_poll at once
   }
 }
 
@@ -398,6 +399,8 @@ void WorkerSourceTask::Close() {
       rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
       rd_kafka_poll(producer_.get(), 0);
     }
+    if (main_queue_ != nullptr) rd_kafka_queue_destroy(main_queue_);
+    main_queue_ = nullptr;
     for (auto& [name, handle] : topics_) rd_kafka_topic_destroy(handle);
     topics_.clear();
     producer_.reset();

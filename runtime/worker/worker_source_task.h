@@ -128,6 +128,8 @@ class WorkerSourceTask : public WorkerTask {
   SourceTaskOptions options_;
   std::unique_ptr<Context> context_;
   KafkaHandle producer_;
+  // The producer's main queue (delivery reports), to wake SendLoop's wait from PollLoop.
+  rd_kafka_queue_t* main_queue_ = nullptr;
   // Topic handles by name: producing through a handle skips librdkafka's per-message topic lookup
   // (a lock and a hash probe). Released before the producer.
   std::map<std::string, rd_kafka_topic_t*, std::less<>> topics_;
