@@ -708,7 +708,8 @@ TEST_F(RestApiTest, FiftyConcurrentClientsAreAllAnswered) {
 
 TEST_F(RestApiTest, PublishedConfigsAreAcceptedUnchanged) {
   // config/connect-file-source.properties and connect-file-sink.properties from Kafka's quickstart,
-  // as JSON, and a JDBC sink config as Confluent's documentation shows it. Only the file paths
+  // as JSON, a JDBC sink config as Confluent's documentation shows it and Debezium's tutorial
+  // PostgreSQL connector (validated only: its database does not exist here). Only the file paths
   // point into the test's directory, so that the worker writes nowhere else.
   const std::string file_source =
       R"({"name":"local-file-source","connector.class":"FileStreamSource","tasks.max":"1",)"
@@ -723,10 +724,18 @@ TEST_F(RestApiTest, PublishedConfigsAreAcceptedUnchanged) {
       R"("tasks.max":"1","topics":"orders","connection.url":"jdbc:postgresql://localhost:5432/shop",)"
       R"("connection.user":"postgres","connection.password":"secret","auto.create":"true",)"
       R"("insert.mode":"upsert","pk.mode":"record_value","pk.fields":"id"})";
+  // Debezium's PostgreSQL tutorial connector.
+  const std::string debezium =
+      R"({"name":"inventory-connector",)"
+      R"("connector.class":"io.debezium.connector.postgresql.PostgresConnector","tasks.max":"1",)"
+      R"("database.hostname":"192.168.99.100","database.port":"5432","database.user":"postgres",)"
+      R"("database.password":"postgres","database.dbname":"postgres","topic.prefix":"fulfillment",)"
+      R"("table.include.list":"public.inventory"})";
   for (const auto& [plugin, config] : std::vector<std::pair<std::string, std::string>>{
            {"FileStreamSourceConnector", file_source},
            {"FileStreamSinkConnector", file_sink},
-           {"io.confluent.connect.jdbc.JdbcSinkConnector", jdbc_sink}}) {
+           {"io.confluent.connect.jdbc.JdbcSinkConnector", jdbc_sink},
+           {"io.debezium.connector.postgresql.PostgresConnector", debezium}}) {
     HttpResult validated = Call("PUT", "/connector-plugins/" + plugin + "/config/validate", config);
     ASSERT_EQ(validated.status, 200) << validated.body;
     EXPECT_EQ(Json(validated)["error_count"].GetInt(), 0) << validated.body;
