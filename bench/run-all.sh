@@ -14,7 +14,7 @@ export BENCH_RESULTS
 trap 'rm -f "$BENCH_RESULTS"' EXIT
 
 failed=()
-for script in file-source-vs-kcat.sh file-sink-vs-kcat.sh startup-and-rss.sh; do
+for script in file-source-vs-kcat.sh file-sink-vs-kcat.sh startup-and-rss.sh plugin-vs-builtin.sh; do
   log "=== $script"
   if ! "$here/$script"; then
     failed+=("$script")

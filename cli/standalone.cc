@@ -24,6 +24,7 @@
 #include "runtime/kafka/kafka_client.h"
 #include "runtime/storage/offset_backing_store.h"
 #include "runtime/transforms/builtin_transforms.h"
+#include "runtime/worker/plugin_loader.h"
 
 namespace tributary::cli {
 
@@ -129,6 +130,8 @@ int RunWorker(ConfigMap worker_props, const std::vector<NamedConfig>& connectors
   if (Status st = offsets->Start(); !st.ok()) return Fail(st);
 
   runtime::Plugins plugins = BuiltinPlugins();
+  // Connector plugins from plugin.path; a library that fails to load is logged and skipped.
+  runtime::LoadPlugins(config->plugin_path, plugins);
   runtime::WorkerOptions options;
   options.worker_config = config->raw;
   options.offset_flush_interval = std::chrono::milliseconds(config->offset_flush_interval_ms);
