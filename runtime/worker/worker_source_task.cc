@@ -265,7 +265,7 @@ rd_kafka_topic_t* WorkerSourceTask::TopicHandle(const std::string& name) {
 
 WorkerSourceTask::Submitted* WorkerSourceTask::Track(SourceRecord record) {
   if (record.source_partition.empty()) {
-    unpartitioned_.emplace_back().record = std::move(record);
+    unpartitioned_.emplace_back(Submitted{std::move(record)});
     return &unpartitioned_.back();
   }
   if (last_queue_ == nullptr || last_queue_->partition != record.source_partition) {
@@ -281,10 +281,7 @@ WorkerSourceTask::Submitted* WorkerSourceTask::Track(SourceRecord record) {
       last_queue_ = &queues_.back();
     }
   }
-  Submitted& submitted = last_queue_->records.emplace_back();
-  submitted.record = std::move(record);
-  submitted.queue = last_queue_;
-  return &submitted;
+  return &last_queue_->records.emplace_back(Submitted{std::move(record), last_queue_});
 }
 
 void WorkerSourceTask::Skip(SourceRecord record) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -447,6 +448,79 @@ TEST_F(WorkerTaskTest, SinkErrantRecordFailsTheTaskWithoutTolerance) {
   }
   task->Stop();
   ASSERT_TRUE(task->AwaitStop(seconds(15)));
+}
+
+// Returns one record, then blocks in Poll until CommitRecord acknowledged it (or 10 s pass).
+class WaitsForAckSourceTask : public SourceTask {
+ public:
+  std::string Version() const override { return "test"; }
+  Status Start(const ConfigMap&) override { return Status::Ok(); }
+  Result<std::vector<SourceRecord>> Poll() override {
+    std::vector<SourceRecord> records;
+    if (!sent_) {
+      sent_ = true;
+      SourceRecord r;
+      r.topic = "numbers";
+      r.value_schema = schemas::String();
+      r.value = Value::String("hello");
+      records.push_back(std::move(r));
+      return records;
+    }
+    std::unique_lock lock(mutex);
+    if (first_wait_done) {
+      cv.wait_for(lock, milliseconds(20));
+      return records;
+    }
+    acked_during_poll = cv.wait_for(lock, seconds(10), [this] { return acked; });
+    first_wait_done = true;
+    return records;
+  }
+  void CommitRecord(const SourceRecord&, const RecordMetadata* metadata) override {
+    std::lock_guard lock(mutex);
+    acked = metadata != nullptr;
+    cv.notify_all();
+  }
+  void Stop() override {}
+
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool acked = false;
+  bool first_wait_done = false;
+  bool acked_during_poll = false;  // within the first Poll after the record was sent
+
+ private:
+  bool sent_ = false;
+};
+
+TEST_F(WorkerTaskTest, SourceCommitRecordArrivesWhilePollWaits) {
+  // A task that waits for its acknowledgements inside Poll (as the Snowplow collector's clients
+  // wait for their answer) must get them without returning from Poll first.
+  SourceTaskOptions o;
+  o.id = {"waits", 0};
+  auto task = std::make_unique<WaitsForAckSourceTask>();
+  WaitsForAckSourceTask* source = task.get();
+  o.task = std::move(task);
+  o.key_converter = NewStringConverter(true);
+  o.value_converter = NewStringConverter(false);
+  o.header_converter = std::make_unique<SimpleHeaderConverter>();
+  o.producer_properties = {{"bootstrap.servers", broker_->bootstrap_servers()}};
+  o.offset_store = &store_;
+  o.offset_serializer = serializer_.get();
+  o.listener = &listener_;
+  auto worker_task = std::make_unique<WorkerSourceTask>(std::move(o));
+  worker_task->Start();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        std::lock_guard lock(source->mutex);
+        return source->first_wait_done;
+      },
+      seconds(30)));
+  {
+    std::lock_guard lock(source->mutex);
+    EXPECT_TRUE(source->acked_during_poll);
+  }
+  worker_task->Stop();
+  ASSERT_TRUE(worker_task->AwaitStop(seconds(15)));
 }
 
 }  // namespace
