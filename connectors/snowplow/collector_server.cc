@@ -339,9 +339,6 @@ bool CollectorServer::ResolveForSession(uint64_t request_id, bool ok, bool timed
 std::vector<SourceRecord> CollectorServer::Poll(size_t max, std::chrono::milliseconds wait) {
   std::vector<SourceRecord> out;
   std::unique_lock<std::mutex> lock(mu_);
-  // The worker serves Kafka delivery reports (which answer waiting requests) only between two
-  // Polls: while requests wait for their acknowledgement, block briefly, never the full `wait`.
-  if (!pending_.empty()) wait = std::min(wait, kPollWhileAwaiting);
   ready_.wait_for(lock, wait, [&] { return !queue_.empty() || stopped_; });
   while (!queue_.empty() && out.size() < max) {
     out.push_back(std::move(queue_.front()));

@@ -25,9 +25,6 @@ namespace tributary::connectors::snowplow {
 // Source offset field carrying the request a record belongs to. Records have an empty source
 // partition, so the worker never stores this offset; it only comes back in CommitRecord.
 inline constexpr const char* kRequestField = "request";
-// Longest Poll wait while durable requests wait for Kafka: the worker serves delivery reports
-// between Polls, so this bounds the added acknowledgement latency.
-inline constexpr std::chrono::milliseconds kPollWhileAwaiting{1};
 
 class CollectorServer {
  public:
@@ -46,8 +43,8 @@ class CollectorServer {
   // The bound port (useful with port 0). Valid after Start.
   int port() const { return port_; }
 
-  // Up to `max` queued records; waits up to `wait` when none are queued (at most
-  // kPollWhileAwaiting while requests wait for acknowledgements). Any thread.
+  // Up to `max` queued records; waits up to `wait` when none are queued. Any thread; OnRecordDone
+  // may run meanwhile (the worker calls CommitRecord while the task's Poll waits).
   std::vector<SourceRecord> Poll(size_t max, std::chrono::milliseconds wait);
   // Reports that Kafka acknowledged (`acked`) or dropped a record taken from Poll. Any thread.
   void OnRecordDone(const SourceRecord& record, bool acked);
