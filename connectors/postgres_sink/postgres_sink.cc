@@ -195,7 +195,9 @@ void AppendFloat(std::string& out, F v) {
 }
 
 // The PostgreSQL text form of a non-null value (before COPY escaping). `schema` may be null.
-void AppendText(std::string& out, const Value& value, const Schema* schema, bool json);
+// utc_offset: a Timestamp gets "+00" (for timestamptz columns under a non-UTC session zone).
+void AppendText(std::string& out, const Value& value, const Schema* schema, bool json,
+                bool utc_offset = false);
 
 void AppendArrayElement(std::string& out, const Value& value, const Schema* schema) {
   if (value.is_null()) {
@@ -212,7 +214,8 @@ void AppendArrayElement(std::string& out, const Value& value, const Schema* sche
   out.push_back('"');
 }
 
-void AppendText(std::string& out, const Value& value, const Schema* schema, bool json) {
+void AppendText(std::string& out, const Value& value, const Schema* schema, bool json,
+                bool utc_offset) {
   if (json) return AppendValueJson(out, value);
   if (schema && schema->name()) {
     if (schema->IsLogical(Date::kLogicalName) && value.AsInteger())
@@ -226,6 +229,7 @@ void AppendText(std::string& out, const Value& value, const Schema* schema, bool
       out.push_back(' ');
       AppendTimeOfDay(out, ms - days * 86400000);
       // "BC" must come last for timestamps.
+      if (utc_offset) out += "+00";
       if (auto bc = out.rfind(" BC "); bc != std::string::npos) {
         out.erase(bc, 3);
         out += " BC";
@@ -330,7 +334,7 @@ const Value* ColumnValue(const SinkRecord& r, const Column& c, Value& scratch) {
 
 // Appends one COPY text row (columns tab-separated, newline-terminated).
 void AppendRow(std::string& out, const SinkRecord& r, const std::vector<const Column*>& columns,
-               std::string& cell) {
+               std::string& cell, bool utc_offset = false) {
   Value scratch;
   bool first = true;
   for (const Column* c : columns) {
@@ -342,7 +346,7 @@ void AppendRow(std::string& out, const SinkRecord& r, const std::vector<const Co
       continue;
     }
     cell.clear();
-    AppendText(cell, *v, c->schema.get(), c->json);
+    AppendText(cell, *v, c->schema.get(), c->json, utc_offset);
     AppendCopyEscaped(out, cell);
   }
   out.push_back('\n');
@@ -543,8 +547,9 @@ const ConfigDef& PostgresSinkConfigDef() {
               "always: quote table and column names (case-sensitive); never: leave them bare.",
               validators::OneOf({"always", "never"}), "[always, never]");
     d->Define(kDbTimezone, ConfigType::kString, "UTC", Importance::kMedium,
-              "Time zone of TIMESTAMP columns. Only UTC is supported.",
-              validators::OneOf({"UTC", "Etc/UTC", "GMT", "Z"}), "[UTC]");
+              "Time zone (a PostgreSQL/IANA name such as Europe/Paris) in which Connect "
+              "Timestamps are written to TIMESTAMP columns.",
+              validators::NonEmptyString());
     d->Define(kValueColumn, ConfigType::kString, "record_value", Importance::kLow,
               "Column for values without a struct schema: schemaless values (jsonb) and "
               "primitive values such as strings.",
@@ -596,6 +601,10 @@ Result<PostgresSinkConfig> PostgresSinkConfig::Parse(const ConfigMap& props) {
   c.value_column = parsed.GetString(kValueColumn);
   c.exactly_once = parsed.GetBool(kExactlyOnce);
   c.offsets_table = TableId::Parse(parsed.GetString(kOffsetsTable));
+  if (std::string tz = parsed.GetString(kDbTimezone);
+      tz != "UTC" && tz != "Etc/UTC" && tz != "GMT" && tz != "Z") {
+    c.db_timezone = tz;
+  }
   if (c.delete_enabled && c.pk_mode != PkMode::kRecordKey) {
     return Status::InvalidConfig(
         "Invalid value true for configuration delete.enabled: it requires pk.mode=record_key");
@@ -653,7 +662,10 @@ Status PostgresSinkTask::EnsureConnected() {
   conn_.reset();
   tables_.clear();
   TRIBUTARY_ASSIGN_OR_RETURN(auto conn, pg::PgConnection::Connect(config_.conninfo));
-  TRIBUTARY_RETURN_IF_ERROR(conn->Exec("SET TIME ZONE 'UTC'").status());
+  const std::string zone = config_.db_timezone.empty() ? "UTC" : config_.db_timezone;
+  TRIBUTARY_RETURN_IF_ERROR(conn->Exec("SET TIME ZONE " + pg::QuoteLiteral(zone))
+                                .status()
+                                .WithContext("db.timezone '" + zone + "'"));
   if (config_.exactly_once) {
     std::string offsets = config_.offsets_table.Sql(true);
     TRIBUTARY_RETURN_IF_ERROR(
@@ -895,8 +907,16 @@ Status PostgresSinkTask::WriteRun(const std::vector<const SinkRecord*>& input,
       run.swap(kept);
     }
   }
+  // Under a non-UTC db.timezone, Timestamp columns go through the stage as timestamptz (written
+  // with an explicit +00) and reach the table as local time of that zone.
+  std::vector<const Column*> zoned;
+  if (!config_.db_timezone.empty()) {
+    for (const Column* c : columns)
+      if (!c->json && c->schema && c->schema->IsLogical(Timestamp::kLogicalName))
+        zoned.push_back(c);
+  }
   data.reserve(run.size() * 64);
-  for (const SinkRecord* r : run) AppendRow(data, *r, columns, cell);
+  for (const SinkRecord* r : run) AppendRow(data, *r, columns, cell, !zoned.empty());
 
   std::string target = layout.table.Sql(config_.quote_identifiers);
   std::string col_list;
@@ -908,7 +928,7 @@ Status PostgresSinkTask::WriteRun(const std::vector<const SinkRecord*>& input,
     return st.WithContext("a batch of " + std::to_string(run.size()) + " records (first " +
                           RecordName(*run.front()) + ")");
   };
-  if (!keyed) {
+  if (!keyed && zoned.empty()) {
     return name_error(conn_->CopyIn("COPY " + target + " (" + col_list + ") FROM STDIN", data));
   }
   std::string stage = QuoteIdentifier("__tributary_stage_" + std::to_string(stage_counter++));
@@ -916,24 +936,47 @@ Status PostgresSinkTask::WriteRun(const std::vector<const SinkRecord*>& input,
                                 ->Exec("CREATE TEMP TABLE " + stage + " ON COMMIT DROP AS SELECT " +
                                        col_list + " FROM " + target + " WITH NO DATA")
                                 .status());
+  if (!zoned.empty()) {
+    std::string alter;
+    for (const Column* c : zoned) {
+      alter +=
+          (alter.empty() ? " ALTER COLUMN " : ", ALTER COLUMN ") + Q(c->name) + " TYPE timestamptz";
+    }
+    TRIBUTARY_RETURN_IF_ERROR(conn_->Exec("ALTER TABLE " + stage + alter).status());
+  }
   TRIBUTARY_RETURN_IF_ERROR(
       name_error(conn_->CopyIn("COPY " + stage + " (" + col_list + ") FROM STDIN", data)));
+  // What the merge reads of column `c` of stage row `prefix`.
+  const std::string zone = pg::QuoteLiteral(config_.db_timezone);
+  auto staged = [&](const Column* c, const std::string& prefix) {
+    bool local = std::find(zoned.begin(), zoned.end(), c) != zoned.end();
+    return local ? "(" + prefix + Q(c->name) + " AT TIME ZONE " + zone + ")" : prefix + Q(c->name);
+  };
+  std::string select_list;
+  for (const Column* c : columns) select_list += (select_list.empty() ? "" : ", ") + staged(c, "");
+  if (!keyed) {
+    return name_error(conn_
+                          ->Exec("INSERT INTO " + target + " (" + col_list + ") SELECT " +
+                                 select_list + " FROM " + stage)
+                          .status());
+  }
   std::string pk_list, match, set_list;
   for (const Column* c : pk_columns) {
     pk_list += (pk_list.empty() ? "" : ", ") + Q(c->name);
-    match += std::string(match.empty() ? "" : " AND ") + "t." + Q(c->name) + " = s." + Q(c->name);
+    match +=
+        std::string(match.empty() ? "" : " AND ") + "t." + Q(c->name) + " = " + staged(c, "s.");
   }
   for (const Column* c : columns) {
     if (c->pk) continue;
     set_list += (set_list.empty() ? "" : ", ") + Q(c->name) + " = ";
     set_list +=
-        config_.insert_mode == InsertMode::kUpdate ? "s." + Q(c->name) : "EXCLUDED." + Q(c->name);
+        config_.insert_mode == InsertMode::kUpdate ? staged(c, "s.") : "EXCLUDED." + Q(c->name);
   }
   std::string sql;
   if (layout.tombstones) {
     sql = "DELETE FROM " + target + " t USING " + stage + " s WHERE " + match;
   } else if (config_.insert_mode == InsertMode::kUpsert) {
-    sql = "INSERT INTO " + target + " (" + col_list + ") SELECT " + col_list + " FROM " + stage +
+    sql = "INSERT INTO " + target + " (" + col_list + ") SELECT " + select_list + " FROM " + stage +
           " ON CONFLICT (" + pk_list + ") DO " +
           (set_list.empty() ? "NOTHING" : "UPDATE SET " + set_list);
   } else {

@@ -42,6 +42,9 @@ struct PostgresSinkConfig {
   std::string value_column = "record_value";
   bool exactly_once = false;
   pg::TableId offsets_table;
+  // db.timezone; empty for UTC. Otherwise the session time zone, and Connect Timestamps are
+  // written as local time of this zone into TIMESTAMP columns (as the JDBC sink binds them).
+  std::string db_timezone;
 
   // InvalidConfig naming the key for bad or inconsistent values (e.g. delete.enabled without
   // pk.mode=record_key, upsert with pk.mode=none).

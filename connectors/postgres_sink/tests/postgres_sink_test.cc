@@ -362,6 +362,53 @@ TEST_F(PostgresSinkTest, ToleratedConstraintViolationInUpsertSkipsOnlyThatRow) {
       << ctx.errant[0].second;
 }
 
+TEST_F(PostgresSinkTest, DbTimezoneWritesTimestampsAsLocalTimeOfThatZone) {
+  Query("CREATE TABLE tz_events (id bigint PRIMARY KEY, local_at timestamp, instant timestamptz)");
+  auto schema = SchemaBuilder::Struct()
+                    .AddField("id", schemas::Int64())
+                    .AddField("local_at", Timestamp::Builder().BuildOrDie())
+                    .AddField("instant", Timestamp::Builder().BuildOrDie())
+                    .BuildOrDie();
+  auto rec = [&](int64_t offset, int64_t id, int64_t ms) {
+    return Record("tz_events", offset, schema,
+                  Row(schema, {{"id", Value::Int64(id)},
+                               {"local_at", Value::Int64(ms)},
+                               {"instant", Value::Int64(ms)}}));
+  };
+  constexpr int64_t kJuly1At10Utc = 1719828000000;     // 2024-07-01T10:00:00Z, Paris is UTC+2
+  constexpr int64_t kJanuary1At10Utc = 1704103200000;  // 2024-01-01T10:00:00Z, Paris is UTC+1
+  {
+    auto task = StartTask({{"db.timezone", "Europe/Paris"}});
+    ASSERT_TRUE(PutAndFlush(*task, {rec(0, 1, kJuly1At10Utc)}).ok());
+  }
+  {
+    auto task = StartTask({{"db.timezone", "Europe/Paris"},
+                           {"insert.mode", "upsert"},
+                           {"pk.mode", "record_value"},
+                           {"pk.fields", "id"}});
+    ASSERT_TRUE(
+        PutAndFlush(*task, {rec(1, 2, kJanuary1At10Utc), rec(2, 1, kJanuary1At10Utc)}).ok());
+  }
+  EXPECT_EQ(Query("SELECT string_agg(id || '=' || local_at::text || '|' || "
+                  "(instant AT TIME ZONE 'UTC')::text, ',' ORDER BY id) FROM tz_events"),
+            "1=2024-01-01 11:00:00|2024-01-01 10:00:00,2=2024-01-01 11:00:00|2024-01-01 10:00:00");
+  {
+    auto task = StartTask({{"db.timezone", "Europe/Paris"}});
+    ASSERT_TRUE(PutAndFlush(*task, {rec(3, 3, kJuly1At10Utc)}).ok());
+  }
+  EXPECT_EQ(Query("SELECT local_at::text || '|' || (instant AT TIME ZONE 'UTC')::text FROM "
+                  "tz_events WHERE id = 3"),
+            "2024-07-01 12:00:00|2024-07-01 10:00:00");
+}
+
+TEST_F(PostgresSinkTest, UnknownDbTimezoneIsAClearError) {
+  auto task = std::make_unique<PostgresSinkTask>();
+  task->Initialize(&context_);
+  Status st = task->Start(Props({{"db.timezone", "Mars/Olympus"}}));
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.ToString().find("db.timezone 'Mars/Olympus'"), std::string::npos) << st.ToString();
+}
+
 TEST_F(PostgresSinkTest, ExactlyOnceResumesFromTheDatabase) {
   auto schema = SchemaBuilder::Struct().AddField("n", schemas::Int64()).BuildOrDie();
   auto rec = [&](int64_t offset) {
@@ -453,7 +500,7 @@ TEST(PostgresSinkConfigTest, RejectsInconsistentSettings) {
   EXPECT_EQ(with({{"insert.mode", "upsert"}}).code(), StatusCode::kInvalidConfig);
   EXPECT_EQ(with({{"insert.mode", "merge"}}).code(), StatusCode::kInvalidConfig);
   EXPECT_EQ(with({{"connection.url", "jdbc:mysql://h/db"}}).code(), StatusCode::kInvalidConfig);
-  EXPECT_EQ(with({{"db.timezone", "Europe/Paris"}}).code(), StatusCode::kInvalidConfig);
+  EXPECT_EQ(with({{"db.timezone", ""}}).code(), StatusCode::kInvalidConfig);
   EXPECT_EQ(PostgresSinkConfig::Parse({}).status().code(), StatusCode::kInvalidConfig);
   auto plugin = PostgresSinkPlugin();
   EXPECT_EQ(plugin.class_name, "io.confluent.connect.jdbc.JdbcSinkConnector");
