@@ -14,7 +14,8 @@ export BENCH_RESULTS
 trap 'rm -f "$BENCH_RESULTS"' EXIT
 
 failed=()
-for script in file-source-vs-kcat.sh file-sink-vs-kcat.sh startup-and-rss.sh plugin-vs-builtin.sh; do
+for script in file-source-vs-kcat.sh file-sink-vs-kcat.sh startup-and-rss.sh plugin-vs-builtin.sh \
+  pg-cdc-vs-recvlogical.sh; do
   log "=== $script"
   if ! "$here/$script"; then
     failed+=("$script")

@@ -25,6 +25,8 @@ constexpr const char* kTableExclude = "table.exclude.list";
 constexpr const char* kColumnInclude = "column.include.list";
 constexpr const char* kColumnExclude = "column.exclude.list";
 constexpr const char* kKeyColumns = "message.key.columns";
+constexpr const char* kMessagePrefixInclude = "message.prefix.include.list";
+constexpr const char* kMessagePrefixExclude = "message.prefix.exclude.list";
 constexpr const char* kSnapshotMode = "snapshot.mode";
 constexpr const char* kSnapshotFetchSize = "snapshot.fetch.size";
 constexpr const char* kHeartbeatInterval = "heartbeat.interval.ms";
@@ -163,6 +165,11 @@ bool PostgresCdcConfig::IncludesColumn(const std::string& schema, const std::str
   return !column_exclude.Matches(id);
 }
 
+bool PostgresCdcConfig::IncludesMessagePrefix(const std::string& prefix) const {
+  if (!message_prefix_include.empty()) return message_prefix_include.Matches(prefix);
+  return !message_prefix_exclude.Matches(prefix);
+}
+
 const std::vector<std::string>* PostgresCdcConfig::KeyColumnsFor(const std::string& schema,
                                                                  const std::string& table) const {
   std::string id = schema + "." + table;
@@ -242,6 +249,11 @@ const ConfigDef& PostgresCdcConfigDef() {
               "Regular expressions of captured columns (schema.table.column).");
     d->Define(kColumnExclude, ConfigType::kList, kNullDefault, Importance::kMedium,
               "Regular expressions of columns (schema.table.column) left out of values.");
+    d->Define(kMessagePrefixInclude, ConfigType::kList, kNullDefault, Importance::kMedium,
+              "Regular expressions of logical decoding message prefixes captured (op=m, "
+              "PostgreSQL 14 or later).");
+    d->Define(kMessagePrefixExclude, ConfigType::kList, kNullDefault, Importance::kMedium,
+              "Regular expressions of logical decoding message prefixes not captured.");
     d->Define(kKeyColumns, ConfigType::kString, kNullDefault, Importance::kMedium,
               "Custom record keys: <schema.table regex>:<col>[,<col>…][;…].");
     d->Define(kSnapshotMode, ConfigType::kString, "initial", Importance::kMedium,
@@ -328,6 +340,10 @@ Result<PostgresCdcConfig> PostgresCdcConfig::Parse(const ConfigMap& props) {
   TRIBUTARY_ASSIGN_OR_RETURN(c.table_exclude, ParseRegexList(parsed, kTableExclude));
   TRIBUTARY_ASSIGN_OR_RETURN(c.column_include, ParseRegexList(parsed, kColumnInclude));
   TRIBUTARY_ASSIGN_OR_RETURN(c.column_exclude, ParseRegexList(parsed, kColumnExclude));
+  TRIBUTARY_ASSIGN_OR_RETURN(c.message_prefix_include,
+                             ParseRegexList(parsed, kMessagePrefixInclude));
+  TRIBUTARY_ASSIGN_OR_RETURN(c.message_prefix_exclude,
+                             ParseRegexList(parsed, kMessagePrefixExclude));
   auto exclusive = [](const RegexList& a, const RegexList& b, const char* key_a,
                       const char* key_b) -> Status {
     if (a.empty() || b.empty()) return Status::Ok();
@@ -340,6 +356,8 @@ Result<PostgresCdcConfig> PostgresCdcConfig::Parse(const ConfigMap& props) {
       exclusive(c.table_include, c.table_exclude, kTableInclude, kTableExclude));
   TRIBUTARY_RETURN_IF_ERROR(
       exclusive(c.column_include, c.column_exclude, kColumnInclude, kColumnExclude));
+  TRIBUTARY_RETURN_IF_ERROR(exclusive(c.message_prefix_include, c.message_prefix_exclude,
+                                      kMessagePrefixInclude, kMessagePrefixExclude));
   if (parsed.Has(kKeyColumns)) {
     TRIBUTARY_ASSIGN_OR_RETURN(c.key_columns, ParseKeyColumns(parsed.GetString(kKeyColumns)));
   }

@@ -45,6 +45,8 @@ struct PostgresCdcConfig {
   PublicationAutocreateMode publication_mode = PublicationAutocreateMode::kAllTables;
   RegexList schema_include, schema_exclude, table_include, table_exclude;
   RegexList column_include, column_exclude;
+  // message.prefix.include.list / exclude.list: logical decoding messages (op=m) captured.
+  RegexList message_prefix_include, message_prefix_exclude;
   std::vector<KeyColumnsRule> key_columns;
   SnapshotMode snapshot_mode = SnapshotMode::kInitial;
   int64_t snapshot_fetch_size = 10240;
@@ -73,6 +75,8 @@ struct PostgresCdcConfig {
   // Column captured by column include/exclude lists ("schema.table.column").
   bool IncludesColumn(const std::string& schema, const std::string& table,
                       const std::string& column) const;
+  // A logical decoding message with this prefix is captured (message.prefix.include/exclude).
+  bool IncludesMessagePrefix(const std::string& prefix) const;
   // The message.key.columns override for the table, or nullptr.
   const std::vector<std::string>* KeyColumnsFor(const std::string& schema,
                                                 const std::string& table) const;

@@ -44,6 +44,7 @@ const char* MessageType(const PgoutputMessage& m) {
   if (std::holds_alternative<InsertMessage>(m)) return "INSERT";
   if (std::holds_alternative<UpdateMessage>(m)) return "UPDATE";
   if (std::holds_alternative<DeleteMessage>(m)) return "DELETE";
+  if (std::holds_alternative<LogicalMessage>(m)) return "MESSAGE";
   return "TRUNCATE";
 }
 
@@ -115,14 +116,18 @@ ConnectorPlugin PostgresCdcSourcePlugin() {
 // Offsets
 
 SourceMap StreamPosition::ToOffset() const {
+  // Built for every record: keys are appended in the map's order, so each insert is O(1).
   SourceMap offset;
-  offset["lsn"] = Value::Int64(static_cast<int64_t>(lsn));
-  offset["lsn_proc"] = Value::Int64(static_cast<int64_t>(lsn));
-  offset["lsn_commit"] = Value::Int64(static_cast<int64_t>(lsn_commit));
-  offset["txId"] = Value::Int64(tx_id);
-  offset["ts_usec"] = Value::Int64(ts_usec);
-  if (!message_type.empty()) offset["messageType"] = Value::String(message_type);
-  if (events_at_lsn > 0) offset["lsn_events_processed"] = Value::Int64(events_at_lsn);
+  auto add = [&offset](const char* key, Value value) {
+    offset.emplace_hint(offset.end(), key, std::move(value));
+  };
+  add("lsn", Value::Int64(static_cast<int64_t>(lsn)));
+  add("lsn_commit", Value::Int64(static_cast<int64_t>(lsn_commit)));
+  if (events_at_lsn > 0) add("lsn_events_processed", Value::Int64(events_at_lsn));
+  add("lsn_proc", Value::Int64(static_cast<int64_t>(lsn)));
+  if (!message_type.empty()) add("messageType", Value::String(message_type));
+  add("ts_usec", Value::Int64(ts_usec));
+  add("txId", Value::Int64(tx_id));
   return offset;
 }
 
@@ -649,8 +654,9 @@ Status PostgresCdcSourceTask::StartStreaming() {
   skipping_transaction_ = false;
   Lsn start = has_position_ ? position_.lsn_commit : start_lsn_;
   if (has_position_ && position_.events_at_lsn > 0) resume_ = position_;
-  TRIBUTARY_RETURN_IF_ERROR(
-      repl_->StartReplication(config_.slot_name, start, config_.publication_name));
+  TRIBUTARY_RETURN_IF_ERROR(repl_->StartReplication(config_.slot_name, start,
+                                                    config_.publication_name,
+                                                    /*messages=*/true));
   spdlog::info("postgres-cdc {}: streaming from slot {} at {}", config_.topic_prefix,
                config_.slot_name, FormatLsn(start));
   streaming_ = true;
@@ -843,6 +849,12 @@ Status PostgresCdcSourceTask::HandleChange(const PgoutputMessage& message, Lsn l
     if (config_.tombstones_on_delete) {
       out.push_back(MakeRecord(t->data_collection(), t->BuildTombstone(std::move(key))));
     }
+  } else if (const auto* msg = std::get_if<LogicalMessage>(&message)) {
+    if (!config_.IncludesMessagePrefix(msg->prefix)) return Status::Ok();
+    emit_begin();
+    out.push_back(MakeRecord(
+        config_.topic_prefix + ".message",
+        BuildMessageEvent(*msg, MessageSourceInfo(true), ts_ns, type_options_.binary_mode)));
   } else if (const auto* trunc = std::get_if<TruncateMessage>(&message)) {
     if (config_.Skips('t')) return Status::Ok();
     for (uint32_t oid : trunc->relation_oids) {
@@ -935,9 +947,70 @@ Status PostgresCdcSourceTask::HandleMessage(const XLogData& data, std::vector<So
     if (!in_transaction_) return Status::DataError("pgoutput change outside a transaction");
     return HandleChange(message, data.wal_start, out);
   }
-  if (std::holds_alternative<LogicalMessage>(message)) return Status::Ok();  // not requested
+  if (const auto* msg = std::get_if<LogicalMessage>(&message)) {
+    if (msg->transactional) {
+      if (!in_transaction_) {
+        return Status::DataError("pgoutput transactional message outside a transaction");
+      }
+      return HandleChange(message, data.wal_start, out);
+    }
+    return HandleNonTransactionalMessage(*msg, data.wal_start, out);
+  }
   return Status::DataError(std::string("unexpected pgoutput message ") +
                            PgoutputMessageName(message) + " (protocol version 1 was requested)");
+}
+
+Status PostgresCdcSourceTask::HandleNonTransactionalMessage(const LogicalMessage& message, Lsn lsn,
+                                                            std::vector<SourceRecord>& out) {
+  // The server sends it as soon as it decodes it, never between a transaction's Begin and Commit
+  // (protocol 1 does not stream transactions); it is sent again after a restart at or before
+  // its LSN. Every transaction committed before it was received before it, so its LSN is a safe
+  // restart point, and (lsn, events_at_lsn) skips what was already emitted there.
+  if (in_transaction_) {
+    return Status::DataError("pgoutput non-transactional message inside a transaction");
+  }
+  prev_position_ = position_;
+  if (position_.lsn == lsn && position_.events_at_lsn > 0) {
+    ++position_.events_at_lsn;
+  } else {
+    position_.lsn = lsn;
+    position_.events_at_lsn = 1;
+  }
+  position_.lsn_commit = lsn;
+  position_.message_type = "MESSAGE";
+  position_.ts_usec = NowMicros();
+  has_position_ = true;
+  if (resume_) {
+    if (lsn < resume_->lsn ||
+        (lsn == resume_->lsn && position_.events_at_lsn <= resume_->events_at_lsn)) {
+      return Status::Ok();  // emitted before the restart
+    }
+    resume_.reset();
+  }
+  if (!config_.IncludesMessagePrefix(message.prefix)) return Status::Ok();
+  out.push_back(MakeRecord(
+      config_.topic_prefix + ".message",
+      BuildMessageEvent(message, MessageSourceInfo(false), NowNanos(), type_options_.binary_mode)));
+  return Status::Ok();
+}
+
+SourceInfo PostgresCdcSourceTask::MessageSourceInfo(bool transactional) const {
+  SourceInfo info;
+  info.name = config_.topic_prefix;
+  info.db = config_.dbname;
+  info.last_commit_lsn = position_.lsn_commit;
+  info.lsn = position_.lsn;
+  if (transactional) {
+    info.ts_us = PostgresMicrosToUnixMicros(begin_.commit_time);
+    info.tx_id = begin_.xid;
+    if (origin_) {
+      info.origin = origin_->name;
+      info.origin_lsn = origin_->commit_lsn;
+    }
+  } else {
+    info.ts_us = position_.ts_usec;  // the connector's clock, as Debezium
+  }
+  return info;
 }
 
 void PostgresCdcSourceTask::MaybeHeartbeat(std::vector<SourceRecord>& out) {
@@ -1015,11 +1088,14 @@ Result<std::vector<SourceRecord>> PostgresCdcSourceTask::Poll() {
     failure = SendStatus(false);
   }
   while (failure.ok() && static_cast<int64_t>(out.size()) < config_.max_batch_size) {
-    auto now = std::chrono::steady_clock::now();
-    // Once there is something to return, only take what is already there.
-    auto timeout = out.empty() && now < deadline
-                       ? std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)
-                       : std::chrono::milliseconds(0);
+    // Once there is something to return, only take what is already there (and skip the clock).
+    auto timeout = std::chrono::milliseconds(0);
+    if (out.empty()) {
+      auto now = std::chrono::steady_clock::now();
+      if (now < deadline) {
+        timeout = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+      }
+    }
     auto read = repl_->Read(timeout);
     if (!read.ok()) {
       failure = read.status();

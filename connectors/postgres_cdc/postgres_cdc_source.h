@@ -51,7 +51,7 @@ struct StreamPosition {
   int64_t events_at_lsn = 0;  // 0: no transaction in progress at this position
   int64_t tx_id = 0;
   int64_t ts_usec = 0;
-  std::string message_type;  // INSERT, UPDATE, DELETE, TRUNCATE, COMMIT
+  std::string message_type;  // INSERT, UPDATE, DELETE, TRUNCATE, MESSAGE, COMMIT
   SourceMap ToOffset() const;
 };
 
@@ -114,6 +114,10 @@ class PostgresCdcSourceTask : public SourceTask {
   Status Reconnect();
   Status HandleMessage(const XLogData& data, std::vector<SourceRecord>& out);
   Status HandleChange(const PgoutputMessage& message, Lsn lsn, std::vector<SourceRecord>& out);
+  // A message with `transactional` false (pg_logical_emit_message(false, …)): outside any
+  // transaction, it moves the position to its own LSN.
+  Status HandleNonTransactionalMessage(const LogicalMessage& message, Lsn lsn,
+                                       std::vector<SourceRecord>& out);
   void MaybeHeartbeat(std::vector<SourceRecord>& out);
   Status SendStatus(bool reply_requested);
   void Disconnect();
@@ -121,6 +125,8 @@ class PostgresCdcSourceTask : public SourceTask {
   // carries the previous position (so a half-stored change is replayed whole).
   SourceRecord MakeRecord(const std::string& topic, ChangeEvent event) const;
   SourceInfo StreamSourceInfo(const TableSchemas& table) const;
+  // source block of a logical decoding message (schema and table "").
+  SourceInfo MessageSourceInfo(bool transactional) const;
   int64_t NowNanos() const;
 
   PostgresCdcConfig config_;

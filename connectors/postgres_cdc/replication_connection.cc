@@ -63,16 +63,17 @@ Result<CreatedSlot> ReplicationConnection::CreateSlot(const std::string& slot, b
 }
 
 Status ReplicationConnection::StartReplication(const std::string& slot, Lsn start,
-                                               const std::string& publication) {
+                                               const std::string& publication, bool messages) {
   std::string quoted_publication = "\"";
   for (char c : publication) {
     if (c == '"') quoted_publication += '"';
     quoted_publication += c;
   }
   quoted_publication += '"';
-  std::string sql = "START_REPLICATION SLOT " + pg::QuoteIdentifier(slot) + " LOGICAL " +
-                    FormatLsn(start) + " (proto_version '1', publication_names " +
-                    pg::QuoteLiteral(quoted_publication) + ")";
+  std::string sql =
+      "START_REPLICATION SLOT " + pg::QuoteIdentifier(slot) + " LOGICAL " + FormatLsn(start) +
+      " (proto_version '1', publication_names " + pg::QuoteLiteral(quoted_publication) +
+      (messages && PQserverVersion(conn_->raw()) >= 140000 ? ", messages 'true')" : ")");
   PGresult* raw = PQexec(conn_->raw(), sql.c_str());
   pg::PgResult r(raw);
   if (PQresultStatus(raw) != PGRES_COPY_BOTH) return CdcErrorStatus(conn_->raw(), raw, sql);
@@ -99,7 +100,9 @@ Status ReplicationConnection::StreamError(const char* what) {
 Result<std::optional<std::string_view>> ReplicationConnection::Read(
     std::chrono::milliseconds timeout) {
   owned_.reset();
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  // The clock is read only once nothing is buffered: while streaming, most calls return a
+  // message libpq already has.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
   while (true) {
     char* buf = nullptr;
     int n = PQgetCopyData(conn_->raw(), &buf, 1);
@@ -113,11 +116,12 @@ Result<std::optional<std::string_view>> ReplicationConnection::Read(
                                  PQerrorMessage(conn_->raw()));
     }
     auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) return std::optional<std::string_view>();
+    if (!deadline) deadline = now + timeout;
+    if (now >= *deadline) return std::optional<std::string_view>();
     pollfd pfd{PQsocket(conn_->raw()), POLLIN, 0};
     if (pfd.fd < 0) return Status::Unavailable("replication stream: connection closed");
     int wait_ms = static_cast<int>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count());
+        std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now).count());
     int ready = ::poll(&pfd, 1, std::max(wait_ms, 1));
     if (ready < 0 && errno != EINTR) {
       return Status::Unavailable(std::string("replication stream: poll: ") + std::strerror(errno));

@@ -44,8 +44,11 @@ class ReplicationConnection {
   // this connection.
   Result<CreatedSlot> CreateSlot(const std::string& slot, bool temporary, bool export_snapshot);
   // START_REPLICATION SLOT "<slot>" LOGICAL <start> (proto_version '1', publication_names
-  // '"<publication>"'). NotFound (fatal) when the slot or publication does not exist.
-  Status StartReplication(const std::string& slot, Lsn start, const std::string& publication);
+  // '"<publication>"'[, messages 'true']). `messages` (logical decoding messages) is sent only to
+  // servers of version 14 or later, which know the option. NotFound (fatal) when the slot or
+  // publication does not exist.
+  Status StartReplication(const std::string& slot, Lsn start, const std::string& publication,
+                          bool messages = false);
 
   // The next CopyData message of the stream, waiting at most `timeout`; nullopt when none arrived.
   // The view stays valid until the next call. Unavailable (retriable) when the connection is

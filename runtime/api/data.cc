@@ -767,6 +767,14 @@ Status Struct::Put(std::string_view name, Value value) {
   return Status::Ok();
 }
 
+Status Struct::Put(int index, Value value) {
+  if (index < 0 || static_cast<size_t>(index) >= values_.size()) {
+    return Status::InvalidArgument("field index " + std::to_string(index) + " is out of range");
+  }
+  values_[static_cast<size_t>(index)] = std::move(value);
+  return Status::Ok();
+}
+
 const Value* Struct::Get(std::string_view name) const {
   const Field* field = schema_ ? schema_->FindField(name) : nullptr;
   if (field == nullptr) return nullptr;

@@ -301,6 +301,9 @@ class Struct {
   const SchemaPtr& schema() const { return schema_; }
   // Sets field `name`; InvalidArgument if the schema has no such field.
   Status Put(std::string_view name, Value value);
+  // Sets the field at `index` (Field::index, declaration order) without a lookup by name, for
+  // code that walks the schema's fields; InvalidArgument if `index` is out of range.
+  Status Put(int index, Value value);
   // The value of field `name` (null if unset), or nullptr if the schema has no such field.
   const Value* Get(std::string_view name) const;
   const Value& Get(int index) const { return values_.at(index); }

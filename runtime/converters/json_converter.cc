@@ -504,15 +504,23 @@ Status JsonConverter::Configure(const ConfigMap& configs, bool /*is_key*/) {
 }
 
 Result<std::string> JsonConverter::SchemaToJson(const SchemaPtr& schema) {
-  if (!schema) return std::string("null");
-  if (const auto* cached = from_connect_schema_cache_.Get(schema.get())) return cached->second;
+  TRIBUTARY_ASSIGN_OR_RETURN(const std::string* text, CachedSchemaJson(schema));
+  return *text;
+}
+
+Result<const std::string*> JsonConverter::CachedSchemaJson(const SchemaPtr& schema) {
+  static const std::string kNull = "null";
+  if (!schema) return &kNull;
+  if (const auto* cached = from_connect_schema_cache_.Get(schema.get())) return &cached->second;
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   WriteOptions opt{decimal_format_, replace_null_with_default_};
   TRIBUTARY_RETURN_IF_ERROR(WriteSchema(w, *schema, opt));
   std::string text(buffer.GetString(), buffer.GetSize());
   from_connect_schema_cache_.Put(schema.get(), {schema, text});
-  return text;
+  if (const auto* cached = from_connect_schema_cache_.Get(schema.get())) return &cached->second;
+  uncached_schema_json_ = std::move(text);  // schemas.cache.size=0
+  return &uncached_schema_json_;
 }
 
 Result<std::optional<std::string>> JsonConverter::FromConnectData(const std::string& /*topic*/,
@@ -522,19 +530,17 @@ Result<std::optional<std::string>> JsonConverter::FromConnectData(const std::str
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   WriteOptions opt{decimal_format_, replace_null_with_default_};
-  if (schemas_enabled_) {
-    TRIBUTARY_ASSIGN_OR_RETURN(std::string schema_json, SchemaToJson(schema));
-    w.StartObject();
-    w.Key(kSchemaField);
-    w.RawValue(schema_json.data(), schema_json.size(),
-               schema ? rapidjson::kObjectType : rapidjson::kNullType);
-    w.Key(kPayloadField);
-    TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, schema, value, opt));
-    w.EndObject();
-  } else {
-    TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, schema, value, opt));
-  }
-  return std::optional<std::string>(std::string(buffer.GetString(), buffer.GetSize()));
+  TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, schema, value, opt));
+  std::string_view payload(buffer.GetString(), buffer.GetSize());
+  if (!schemas_enabled_) return std::optional<std::string>(std::string(payload));
+  // The envelope is assembled by hand: the cached schema text is most of the bytes, and
+  // rapidjson's RawValue would copy it one character at a time for every record.
+  TRIBUTARY_ASSIGN_OR_RETURN(const std::string* schema_json, CachedSchemaJson(schema));
+  std::string out;
+  out.reserve(schema_json->size() + payload.size() + 24);
+  out.append("{\"").append(kSchemaField).append("\":").append(*schema_json);
+  out.append(",\"").append(kPayloadField).append("\":").append(payload).push_back('}');
+  return std::optional<std::string>(std::move(out));
 }
 
 Result<SchemaAndValue> JsonConverter::ToConnectData(const std::string& /*topic*/,

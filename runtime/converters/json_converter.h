@@ -87,6 +87,8 @@ class JsonConverter : public Converter {
   DecimalFormat decimal_format() const { return decimal_format_; }
 
  private:
+  // The JSON form of `schema` from the cache (computed on a miss); valid until the next call.
+  Result<const std::string*> CachedSchemaJson(const SchemaPtr& schema);
   Result<SchemaPtr> AsConnectSchema(const JsonNode& node, std::string_view input, int depth);
   Result<Value> ToConnect(const SchemaPtr& schema, const JsonNode* node);
 
@@ -96,6 +98,7 @@ class JsonConverter : public Converter {
   // Write side: schema object -> its JSON text. The entry holds the SchemaPtr, so the address used
   // as key cannot be reused by another schema while cached.
   LruCache<const Schema*, std::pair<SchemaPtr, std::string>> from_connect_schema_cache_;
+  std::string uncached_schema_json_;  // CachedSchemaJson's answer when the cache holds nothing
   // Read side: schema JSON text as received -> the Connect schema built from it.
   LruCache<std::string, SchemaPtr> to_connect_schema_cache_;
 };

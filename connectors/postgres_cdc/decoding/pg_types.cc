@@ -630,8 +630,16 @@ bool ParseInt(std::string_view text, T& out) {
 }
 
 bool ParseDouble(std::string_view text, double& out) {
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0]))) return false;
+  // Fast path for what PostgreSQL prints (plain decimal / exponent notation, every streamed float
+  // goes through here): from_chars rounds correctly, as strtod; anything it does not take
+  // completely (overflow, a '+' sign, special values) goes the strtod way below.
+  if (IsDigit(text[0]) || (text[0] == '-' && text.size() > 1 && IsDigit(text[1]))) {
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, out);
+    if (ec == std::errc() && ptr == end) return true;
+  }
   std::string s(text);
-  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0]))) return false;
   std::string lower = Lower(s);
   if (lower == "nan") {
     out = std::numeric_limits<double>::quiet_NaN();

@@ -104,6 +104,29 @@ TEST(PostgresCdcConfigTest, FiltersAndKeyColumns) {
   EXPECT_FALSE(c->Skips('t'));
 }
 
+TEST(PostgresCdcConfigTest, MessagePrefixLists) {
+  ConfigMap p = Base();
+  auto all = PostgresCdcConfig::Parse(p);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_TRUE(all->IncludesMessagePrefix("anything"));
+  p["message.prefix.include.list"] = "audit, app\\..*";
+  auto include = PostgresCdcConfig::Parse(p);
+  ASSERT_TRUE(include.ok()) << include.status().ToString();
+  EXPECT_TRUE(include->IncludesMessagePrefix("audit"));
+  EXPECT_TRUE(include->IncludesMessagePrefix("app.x"));
+  EXPECT_FALSE(include->IncludesMessagePrefix("audit2"));  // anchored
+  p["message.prefix.exclude.list"] = "x";
+  auto both = PostgresCdcConfig::Parse(p);
+  ASSERT_FALSE(both.ok());
+  EXPECT_EQ(both.status().code(), StatusCode::kInvalidConfig);
+  EXPECT_NE(both.status().message().find("message.prefix.exclude.list"), std::string::npos);
+  p.erase("message.prefix.include.list");
+  auto exclude = PostgresCdcConfig::Parse(p);
+  ASSERT_TRUE(exclude.ok()) << exclude.status().ToString();
+  EXPECT_FALSE(exclude->IncludesMessagePrefix("x"));
+  EXPECT_TRUE(exclude->IncludesMessagePrefix("xy"));
+}
+
 TEST(PostgresCdcConnectorTest, OneTaskAndDebeziumClassName) {
   PostgresCdcSourceConnector connector;
   ASSERT_TRUE(connector.Start(Base()).ok());

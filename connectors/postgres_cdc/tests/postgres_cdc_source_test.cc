@@ -452,5 +452,79 @@ TEST_F(PostgresCdcSourceTest, ReconnectsAfterLostConnectionWithoutLossOrRepeat) 
       std::chrono::seconds(10)));
 }
 
+// pg_logical_emit_message: transactional messages inside their transaction's events,
+// non-transactional ones on their own; both as op=m on <prefix>.message, filtered by prefix, and
+// neither repeated after a restart from a stored offset.
+TEST_F(PostgresCdcSourceTest, LogicalDecodingMessagesFilteredByPrefixAndNotRepeated) {
+  auto version = server_->QueryValue("SHOW server_version_num");
+  ASSERT_TRUE(version.ok());
+  if (std::stoi(*version) < 140000) GTEST_SKIP() << "pgoutput sends messages from PostgreSQL 14";
+  Sql("CREATE TABLE m1_t (id int PRIMARY KEY)");
+  FakeContext context;
+  ConfigMap props =
+      Props("m1", {{"snapshot.mode", "no_data"}, {"message.prefix.exclude.list", "skip.*"}});
+  auto task = StartTask(props, context);
+  StartStreaming(*task);
+  Sql("BEGIN; INSERT INTO m1_t VALUES (1); "
+      "SELECT pg_logical_emit_message(true, 'audit', 'in tx'); "
+      "SELECT pg_logical_emit_message(true, 'skipped', 'no'); COMMIT");
+  Sql("SELECT pg_logical_emit_message(false, 'audit', '\\x00ff'::bytea)");
+  Sql("SELECT pg_logical_emit_message(false, 'skip-me', 'no')");
+  Sql("INSERT INTO m1_t VALUES (2)");
+  auto records = PollN(*task, 4);
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records[0].topic, "dbserver1.public.m1_t");
+  EXPECT_EQ(Str(records[0].value, {"after", "id"}), "1");
+
+  const SourceRecord& tx_msg = records[1];
+  EXPECT_EQ(tx_msg.topic, "dbserver1.message");
+  ASSERT_TRUE(tx_msg.value_schema);
+  EXPECT_EQ(tx_msg.value_schema->name(), "io.debezium.connector.postgresql.MessageValue");
+  EXPECT_EQ(Str(tx_msg.key, {"prefix"}), "audit");
+  EXPECT_EQ(Str(tx_msg.value, {"op"}), "m");
+  EXPECT_EQ(Str(tx_msg.value, {"message", "prefix"}), "audit");
+  const Value* content = Path(tx_msg.value, {"message", "content"});
+  ASSERT_TRUE(content && content->kind() == ValueKind::kBytes);
+  EXPECT_EQ(std::string(content->as_bytes().begin(), content->as_bytes().end()), "in tx");
+  EXPECT_EQ(Str(tx_msg.value, {"source", "table"}), "");
+  EXPECT_EQ(Str(tx_msg.value, {"source", "txId"}), Str(records[0].value, {"source", "txId"}));
+  EXPECT_EQ(Str(tx_msg.value, {"source", "ts_ms"}), Str(records[0].value, {"source", "ts_ms"}));
+  EXPECT_EQ(tx_msg.source_offset.at("messageType").as_string(), "MESSAGE");
+  EXPECT_EQ(tx_msg.source_offset.at("lsn_commit"), records[0].source_offset.at("lsn_commit"));
+
+  const SourceRecord& plain = records[2];
+  EXPECT_EQ(plain.topic, "dbserver1.message");
+  EXPECT_EQ(Str(plain.value, {"message", "prefix"}), "audit");
+  content = Path(plain.value, {"message", "content"});
+  ASSERT_TRUE(content && content->kind() == ValueKind::kBytes);
+  EXPECT_EQ(content->as_bytes(), (Bytes{0x00, 0xff}));
+  EXPECT_EQ(Str(plain.value, {"source", "txId"}), "<null>");
+  EXPECT_EQ(plain.source_offset.at("messageType").as_string(), "MESSAGE");
+  // Its own LSN is the restart point: later than the transaction before it.
+  EXPECT_GT(plain.source_offset.at("lsn_commit").as_int64(),
+            records[0].source_offset.at("lsn_commit").as_int64());
+  EXPECT_EQ(plain.source_offset.at("lsn_commit"), plain.source_offset.at("lsn"));
+  EXPECT_EQ(Str(records[3].value, {"after", "id"}), "2");
+
+  // Stored up to the non-transactional message: a restart emits what follows it, once.
+  context.Store(plain);
+  ASSERT_TRUE(task->Commit().ok());
+  task->Stop();
+  task.reset();
+  auto again = StartTask(props, context);
+  Sql("SELECT pg_logical_emit_message(false, 'audit', 'after restart')");
+  auto resumed = PollN(*again, 2);
+  ASSERT_EQ(resumed.size(), 2u);
+  EXPECT_EQ(Str(resumed[0].value, {"after", "id"}), "2");
+  EXPECT_EQ(resumed[1].topic, "dbserver1.message");
+  content = Path(resumed[1].value, {"message", "content"});
+  ASSERT_TRUE(content && content->kind() == ValueKind::kBytes);
+  EXPECT_EQ(std::string(content->as_bytes().begin(), content->as_bytes().end()), "after restart");
+  auto more = again->Poll();
+  ASSERT_TRUE(more.ok());
+  for (const auto& r : *more) EXPECT_NE(r.topic, "dbserver1.message") << "repeated message";
+  again->Stop();
+}
+
 }  // namespace
 }  // namespace tributary::connectors::pgcdc

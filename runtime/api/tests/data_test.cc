@@ -278,6 +278,19 @@ TEST(StructTest, PutGetAndValidate) {
   EXPECT_TRUE(s.Get("note")->is_null());
 }
 
+TEST(StructTest, PutByIndex) {
+  SchemaPtr schema = SchemaBuilder::Struct()
+                         .AddField("id", schemas::Int64())
+                         .AddField("note", schemas::OptionalString())
+                         .BuildOrDie();
+  Struct s(schema);
+  ASSERT_TRUE(s.Put(1, Value::String("hi")).ok());
+  EXPECT_EQ(*s.Get("note"), Value::String("hi"));
+  EXPECT_TRUE(s.Get("id")->is_null());
+  EXPECT_EQ(s.Put(2, Value::Int64(1)).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.Put(-1, Value::Int64(1)).code(), StatusCode::kInvalidArgument);
+}
+
 TEST(ValidateValueTest, ChecksNestedValuesAndLogicalTypes) {
   EXPECT_TRUE(ValidateValue(nullptr, Value::String("anything")).ok());
   EXPECT_TRUE(ValidateValue(schemas::OptionalInt8(), Value()).ok());

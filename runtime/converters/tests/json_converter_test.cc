@@ -323,6 +323,27 @@ TEST(JsonConverterTest, MatchesJavaBytesForKnownCases) {
             "connect.data.Date\",\"version\":1},\"payload\":10000}");
 }
 
+TEST(JsonConverterTest, SameBytesWithoutASchemaCache) {
+  JsonConverter cached;
+  JsonConverter uncached;
+  ASSERT_TRUE(uncached.Configure({{"schemas.cache.size", "0"}}, false).ok());
+  auto schema = SchemaBuilder::Struct().AddField("n", schemas::Int32()).BuildOrDie();
+  Struct row(schema);
+  ASSERT_TRUE(row.Put("n", Value::Int32(7)).ok());
+  for (int i = 0; i < 2; ++i) {
+    auto a = cached.FromConnectData("t", schema, Value::StructValue(row));
+    auto b = uncached.FromConnectData("t", schema, Value::StructValue(row));
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(**a, **b);
+    EXPECT_EQ(**b,
+              "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\","
+              "\"optional\":false,\"field\":\"n\"}],\"optional\":false},\"payload\":{\"n\":7}}");
+  }
+  auto null_schema = uncached.FromConnectData("t", nullptr, Value::String("x"));
+  ASSERT_TRUE(null_schema.ok());
+  EXPECT_EQ(**null_schema, "{\"schema\":null,\"payload\":\"x\"}");
+}
+
 TEST(JsonConverterTest, TombstonesAndNulls) {
   JsonConverter converter;
   auto tombstone = converter.FromConnectData("t", nullptr, Value());

@@ -64,6 +64,16 @@ TEST(PgTypesTest, IntegersBooleansFloats) {
   EXPECT_EQ(Conv(Map(Col(oid::kFloat8)), "-1.25e-10"), Value::Float64(-1.25e-10));
   EXPECT_TRUE(std::isnan(Conv(Map(Col(oid::kFloat8)), "NaN").as_float64()));
   EXPECT_EQ(Conv(Map(Col(oid::kFloat8)), "-Infinity"), Value::Float64(-INFINITY));
+  // The from_chars fast path and the strtod path agree at the edges.
+  EXPECT_EQ(Conv(Map(Col(oid::kFloat8)), "1e+308"), Value::Float64(1e308));
+  EXPECT_EQ(Conv(Map(Col(oid::kFloat8)), "+2.5"), Value::Float64(2.5));
+  EXPECT_EQ(Conv(Map(Col(oid::kFloat8)), "0.1"), Value::Float64(0.1));
+  EXPECT_EQ(Conv(Map(Col(oid::kFloat8)), "4.9406564584124654e-324"),
+            Value::Float64(4.9406564584124654e-324));
+  EXPECT_EQ(Conv(Map(Col(oid::kFloat8)), "1e-400"), Value::Float64(std::strtod("1e-400", nullptr)));
+  EXPECT_FALSE(ConvertText(Map(Col(oid::kFloat8)), "1.5e").ok());
+  EXPECT_FALSE(ConvertText(Map(Col(oid::kFloat8)), "0x1p3").ok());
+  EXPECT_FALSE(ConvertText(Map(Col(oid::kFloat8)), "1.5 ").ok());
   // Bad text names the column, the type and the text.
   auto bad = ConvertText(Map(Col(oid::kInt2)), "70000");
   ASSERT_FALSE(bad.ok());

@@ -163,45 +163,51 @@ class Writer {
   }
 
   void Val(const Value& v) {
-    U8(static_cast<uint8_t>(v.kind()));
-    switch (v.kind()) {
+    // The kind byte goes out with the fixed-size part in one append (this runs per field).
+    const ValueKind kind = v.kind();
+    switch (kind) {
       case ValueKind::kNull:
+        U8(static_cast<uint8_t>(kind));
         break;
       case ValueKind::kBoolean:
-        U8(v.as_bool() ? 1 : 0);
+        Tagged(kind, static_cast<uint8_t>(v.as_bool() ? 1 : 0));
         break;
       case ValueKind::kInt8:
-        Fixed(v.as_int8());
+        Tagged(kind, v.as_int8());
         break;
       case ValueKind::kInt16:
-        Fixed(v.as_int16());
+        Tagged(kind, v.as_int16());
         break;
       case ValueKind::kInt32:
-        Fixed(v.as_int32());
+        Tagged(kind, v.as_int32());
         break;
       case ValueKind::kInt64:
-        Fixed(v.as_int64());
+        Tagged(kind, v.as_int64());
         break;
       case ValueKind::kFloat32:
-        Fixed(v.as_float32());
+        Tagged(kind, v.as_float32());
         break;
       case ValueKind::kFloat64:
-        Fixed(v.as_float64());
+        Tagged(kind, v.as_float64());
         break;
-      case ValueKind::kString:
-        Str(v.as_string());
+      case ValueKind::kString: {
+        const std::string& str = v.as_string();
+        Tagged(kind, static_cast<uint32_t>(str.size()));
+        out_->append(str.data(), str.size());
         break;
+      }
       case ValueKind::kBytes: {
         const Bytes& b = v.as_bytes();
+        U8(static_cast<uint8_t>(kind));
         Str(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
         break;
       }
       case ValueKind::kArray:
-        U32(static_cast<uint32_t>(v.as_array().size()));
+        Tagged(kind, static_cast<uint32_t>(v.as_array().size()));
         for (const Value& e : v.as_array()) Val(e);
         break;
       case ValueKind::kMap:
-        U32(static_cast<uint32_t>(v.as_map().size()));
+        Tagged(kind, static_cast<uint32_t>(v.as_map().size()));
         for (const MapEntry& e : v.as_map()) {
           Val(e.key);
           Val(e.value);
@@ -209,12 +215,14 @@ class Writer {
         break;
       case ValueKind::kStruct: {
         const Struct& s = v.as_struct();
+        U8(static_cast<uint8_t>(kind));
         SchemaRef(s.schema());
         U32(static_cast<uint32_t>(s.values().size()));
         for (const Value& e : s.values()) Val(e);
         break;
       }
       case ValueKind::kDecimal:
+        U8(static_cast<uint8_t>(kind));
         Str(v.as_decimal().unscaled);
         I32(v.as_decimal().scale);
         break;
@@ -250,9 +258,19 @@ class Writer {
   }
 
  private:
+  // A kind byte followed by `v`, as one append.
+  template <typename T>
+  void Tagged(ValueKind kind, T v) {
+    char buf[1 + sizeof(T)];
+    buf[0] = static_cast<char>(kind);
+    std::memcpy(buf + 1, &v, sizeof(T));
+    out_->append(buf, sizeof(buf));
+  }
+
   template <typename R>
   void BeginBatch(const std::vector<R>& records) {
     schema_index_.clear();
+    last_schema_ = nullptr;
     std::vector<const Schema*> table;
     auto add = [&](const SchemaPtr& s) {
       if (s && schema_index_.emplace(s.get(), static_cast<uint32_t>(table.size())).second) {
@@ -275,8 +293,14 @@ class Writer {
       return;
     }
     if (!inline_schemas_) {
+      if (schema.get() == last_schema_) {
+        U32(last_index_);
+        return;
+      }
       auto it = schema_index_.find(schema.get());
       if (it != schema_index_.end()) {
+        last_schema_ = it->first;
+        last_index_ = it->second;
         U32(it->second);
         return;
       }
@@ -306,6 +330,9 @@ class Writer {
   std::string* out_;
   bool inline_schemas_ = false;
   std::unordered_map<const Schema*, uint32_t> schema_index_;
+  // The schema SchemaRef found last (records of a batch mostly share one): skips the hash lookup.
+  const Schema* last_schema_ = nullptr;
+  uint32_t last_index_ = 0;
 };
 
 // Decodes one buffer. Methods return false (and set error()) at the first malformed byte; after
@@ -328,7 +355,7 @@ class Reader {
   void UseSchemaCache(std::unordered_map<std::string, SchemaPtr>* cache) { cache_ = cache; }
 
   template <typename T>
-  bool Fixed(T* v) {
+  [[gnu::always_inline]] bool Fixed(T* v) {
     if (!Need(sizeof(T))) return false;
     std::memcpy(v, p_, sizeof(T));
     p_ += sizeof(T);
@@ -338,7 +365,7 @@ class Reader {
   bool U32(uint32_t* v) { return Fixed(v); }
   bool I32(int32_t* v) { return Fixed(v); }
   bool I64(int64_t* v) { return Fixed(v); }
-  bool StrView(std::string_view* s) {
+  [[gnu::always_inline]] bool StrView(std::string_view* s) {
     uint32_t n;
     if (!U32(&n) || !Need(n)) return false;
     *s = std::string_view(reinterpret_cast<const char*>(p_), n);
@@ -600,14 +627,12 @@ class Reader {
         uint32_t n;
         if (!Count(&n)) return false;
         if (n != schema->fields().size()) return Fail("struct value does not match its schema");
-        Struct s(schema);
+        Struct s(std::move(schema));
         for (uint32_t i = 0; i < n; ++i) {
           Value field;
           if (!Val(&field, depth + 1)) return false;
-          if (!field.is_null()) {
-            Status st = s.Put(schema->fields()[i].name, std::move(field));
-            if (!st.ok()) return Fail(st.message());
-          }
+          // By position: the fields were written in the schema's order (n was checked above).
+          if (!field.is_null()) s.Put(static_cast<int>(i), std::move(field));
         }
         *v = Value::StructValue(std::move(s));
         return true;
@@ -629,7 +654,8 @@ class Reader {
       std::string k;
       Value v;
       if (!Str(&k) || !Val(&v)) return false;
-      (*map)[std::move(k)] = std::move(v);
+      // Written from a std::map, so keys come sorted: the end is the right hint.
+      map->insert_or_assign(map->end(), std::move(k), std::move(v));
     }
     return true;
   }
@@ -671,10 +697,11 @@ class Reader {
     p_ = end_;
     return false;
   }
-  bool Need(size_t n) {
+  [[gnu::always_inline]] bool Need(size_t n) {
+    if (static_cast<size_t>(end_ - p_) >= n && error_.empty()) [[likely]]
+      return true;
     if (!error_.empty()) return false;
-    if (static_cast<size_t>(end_ - p_) < n) return Fail("truncated");
-    return true;
+    return Fail("truncated");
   }
   template <typename T>
   bool Prim(Value* v, Value (*make)(T)) {

@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# PostgreSQL -> Kafka: Tributary's CDC source (Debezium PostgresConnector config, pgoutput)
+# against `pg_recvlogical` (the ceiling: the same slot type and plugin, the server's own client,
+# writing the raw pgoutput stream to a file), reading the same WAL in the same run, on a
+# PostgreSQL server this script starts in a temporary directory (wal_level=logical). Prints
+# records/s for both (medians over RUNS), Tributary's fraction of pg_recvlogical's rate and
+# Tributary's peak RSS.
+#
+#   RECORDS=1000000 RUNS=3 bench/pg-cdc-vs-recvlogical.sh
+#
+# The changes are written once, before anything reads them: RECORDS inserts into a small table in
+# TX_COUNT transactions, after one slot per reader and run was created (so every reader decodes
+# exactly the same WAL). Each side is timed from its process start until it has the last change:
+# pg_recvlogical until it exits at --endpos (the last transaction's commit), Tributary until the
+# offset it stored (offset file) reaches the last change's LSN, which the worker writes only after
+# Kafka acknowledged every record before it. Then the topic's high watermarks must add up to
+# RECORDS. Events are Debezium's, written by JsonConverter (SCHEMAS_ENABLE, default true as in
+# Debezium's examples).
+# Environment (besides lib.sh's): RECORDS, RUNS, TX_COUNT (default 4), SCHEMAS_ENABLE,
+# PARTITIONS (of each topic, default 1 as Debezium's topics), CDC_PROPS (extra connector
+# properties, newline-separated), PG_OPTS (extra `postgres` options), TRIBUTARY_PG_BINDIR (server
+# binaries), TIMEOUT_S.
+set -euo pipefail
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+RECORDS="${RECORDS:-1000000}"
+TX_COUNT="${TX_COUNT:-4}"
+TIMEOUT_S="${TIMEOUT_S:-600}"
+SCHEMAS_ENABLE="${SCHEMAS_ENABLE:-true}"
+PARTITIONS="${PARTITIONS:-1}"
+((RECORDS >= TX_COUNT && TX_COUNT >= 1)) || die "need RECORDS >= TX_COUNT >= 1"
+
+pg_bindir() {
+  if [[ -n "${TRIBUTARY_PG_BINDIR:-}" ]]; then
+    echo "$TRIBUTARY_PG_BINDIR"
+  elif [[ -x /usr/lib/postgresql/15/bin/initdb ]]; then
+    echo /usr/lib/postgresql/15/bin
+  else
+    pg_config --bindir
+  fi
+}
+
+# Runs a server binary; as root, as the unprivileged `postgres` user (initdb refuses root).
+as_pg_user() {
+  if ((EUID == 0)); then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+PG_DIR=""
+# Starts PostgreSQL (wal_level=logical) in a fresh temporary directory on a free loopback port,
+# with trust auth (loopback and its own unix socket only) and database `bench`. Sets PG_PORT,
+# PG_DIR.
+start_pg() {
+  local bin
+  bin="$(pg_bindir)"
+  [[ -x "$bin/initdb" ]] || die "no PostgreSQL server binaries in $bin (scripts/install-deps.sh)"
+  PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/tributary-bench-pg.XXXXXX")"
+  if ((EUID == 0)); then
+    id postgres >/dev/null 2>&1 || die "running as root needs the 'postgres' user for the server"
+    chown postgres: "$PG_DIR"
+  fi
+  as_pg_user "$bin/initdb" -D "$PG_DIR/data" -U postgres -E UTF8 --locale=C --no-sync \
+    --auth=trust >"$PG_DIR/initdb.log" 2>&1 || die "initdb failed: $(tail -n 5 "$PG_DIR/initdb.log")"
+  PG_PORT="$(free_port)"
+  as_pg_user "$bin/pg_ctl" start -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c wal_level=logical \
+-c max_replication_slots=$((2 * RUNS + 4)) -c max_wal_senders=$((2 * RUNS + 4)) \
+-c max_wal_size=4GB ${PG_OPTS:-}" >/dev/null ||
+    die "pg_ctl start failed: $(tail -n 5 "$PG_DIR/server.log")"
+  sql postgres "CREATE DATABASE bench" >/dev/null
+  log "PostgreSQL $(sql bench 'SHOW server_version') on 127.0.0.1:$PG_PORT ($PG_DIR)"
+}
+
+stop_pg() {
+  [[ -n "$PG_DIR" ]] || return 0
+  as_pg_user "$(pg_bindir)/pg_ctl" stop -D "$PG_DIR/data" -m immediate >/dev/null 2>&1 || true
+  if [[ "${KEEP_TMP:-0}" == 1 ]]; then log "kept $PG_DIR"; else rm -rf "$PG_DIR"; fi
+  PG_DIR=""
+}
+
+# Usage: sql <database> <statement>; prints the unaligned result.
+sql() { psql -X -q -At -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$PG_PORT" -U postgres -d "$1" -c "$2"; }
+
+require_tools psql runuser
+command -v "$(pg_bindir)/pg_recvlogical" >/dev/null 2>&1 ||
+  die "no pg_recvlogical in $(pg_bindir) (scripts/install-deps.sh)"
+setup_tmp
+trap 'stop_pg; cleanup' EXIT
+start_pg
+
+topics=()
+for ((run = 1; run <= RUNS; run++)); do topics+=("cdc$run.public.bench_t:$PARTITIONS"); done
+start_broker "${topics[@]}"
+
+# The table, the publication, and every slot before the changes, so that all decode the same WAL.
+sql bench "CREATE TABLE bench_t (id BIGINT PRIMARY KEY, user_id INT NOT NULL, url TEXT NOT NULL,
+  amount DOUBLE PRECISION NOT NULL)"
+sql bench "CREATE PUBLICATION bench_pub FOR TABLE bench_t"
+for ((run = 1; run <= RUNS; run++)); do
+  sql bench "SELECT pg_create_logical_replication_slot('recv_$run', 'pgoutput')" >/dev/null
+  sql bench "SELECT pg_create_logical_replication_slot('trib_$run', 'pgoutput')" >/dev/null
+done
+
+# RECORDS single-row inserts (one WAL record each) in TX_COUNT transactions. Inside the last one,
+# the insert position just before its last row: the last change's LSN is at or after it and every
+# other change's before it. After the commit, the commit's end: pg_recvlogical's --endpos.
+per_tx=$((RECORDS / TX_COUNT))
+rows_sql() {  # rows_sql <first id> <last id>
+  printf "INSERT INTO bench_t SELECT i, ((i * 7919) %% 1000000)::int, '/products/' || lpad((i %% 50000)::text, 5, '0'), (i %% 1000) + (i %% 100) / 100.0 FROM generate_series(%d::bigint, %d) i;\n" "$1" "$2"
+}
+{
+  first=0
+  for ((tx = 1; tx < TX_COUNT; tx++)); do
+    rows_sql "$first" "$((first + per_tx - 1))"
+    first=$((first + per_tx))
+  done
+  echo "BEGIN;"
+  ((first < RECORDS - 1)) && rows_sql "$first" "$((RECORDS - 2))"
+  echo "SELECT pg_current_wal_insert_lsn() - '0/0';"
+  rows_sql "$((RECORDS - 1))" "$((RECORDS - 1))"
+  echo "COMMIT;"
+  echo "SELECT pg_current_wal_insert_lsn();"
+} >"$BENCH_TMP/writes.sql"
+start="$(now)"
+marks="$(psql -X -q -At -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$PG_PORT" -U postgres -d bench \
+  -f "$BENCH_TMP/writes.sql")" || die "writing the changes failed"
+end="$(now)"
+last_change_lsn="$(sed -n 1p <<<"$marks")"
+last_change_lsn="${last_change_lsn%%.*}"
+end_lsn="$(sed -n 2p <<<"$marks")"
+[[ "$last_change_lsn" =~ ^[0-9]+$ && -n "$end_lsn" ]] || die "could not read the LSNs: $marks"
+wal_mb="$(sql bench "SELECT ((pg_current_wal_insert_lsn() - '0/0') / 1048576)::int")"
+log "wrote $RECORDS inserts in $TX_COUNT transactions in $(printf '%.1f' "$(calc 'b - a' "$start" "$end")") s" \
+  "(last change at or after byte $last_change_lsn, commit ends at $end_lsn; ${wal_mb} MiB of WAL)"
+
+recv_rates=()
+trib_rates=()
+trib_rss=()
+for ((run = 1; run <= RUNS; run++)); do
+  # Ceiling: pg_recvlogical decodes the same changes with pgoutput into a file and exits at the
+  # last commit.
+  out="$BENCH_TMP/recvlogical-$run.bin"
+  start="$(now)"
+  "$(pg_bindir)/pg_recvlogical" -h "$PG_DIR" -p "$PG_PORT" -U postgres -d bench -S "recv_$run" \
+    --start --no-loop -o proto_version=1 -o publication_names=bench_pub --endpos="$end_lsn" \
+    -f "$out" 2>"$BENCH_TMP/recvlogical-$run.err" ||
+    die "pg_recvlogical failed: $(tail -n 5 "$BENCH_TMP/recvlogical-$run.err")"
+  end="$(now)"
+  size="$(stat -c %s "$out")"
+  ((size > RECORDS * 40)) || die "pg_recvlogical wrote only $size bytes for $RECORDS changes"
+  rm -f "$out"
+  rate="$(calc "$RECORDS / (b - a)" "$start" "$end")"
+  recv_rates+=("$rate")
+  log "run $run: pg_recvlogical $(printf '%.0f' "$rate") changes/s ($((size / 1048576)) MiB of pgoutput)"
+
+  # Tributary: standalone worker with the CDC source on its own slot.
+  topic="cdc$run.public.bench_t"
+  port="$(free_port)"
+  cat >"$BENCH_TMP/worker.properties" <<EOF
+bootstrap.servers=$BS
+key.converter=org.apache.kafka.connect.json.JsonConverter
+key.converter.schemas.enable=$SCHEMAS_ENABLE
+value.converter=org.apache.kafka.connect.json.JsonConverter
+value.converter.schemas.enable=$SCHEMAS_ENABLE
+offset.storage.file.filename=$BENCH_TMP/worker-$port.offsets
+offset.flush.interval.ms=${FLUSH_MS:-20}
+listeners=http://127.0.0.1:$port
+EOF
+  cat >"$BENCH_TMP/cdc.properties" <<EOF
+name=bench-pg-cdc-$run
+connector.class=io.debezium.connector.postgresql.PostgresConnector
+tasks.max=1
+database.hostname=127.0.0.1
+database.port=$PG_PORT
+database.user=postgres
+database.dbname=bench
+topic.prefix=cdc$run
+plugin.name=pgoutput
+slot.name=trib_$run
+publication.name=bench_pub
+snapshot.mode=no_data
+${CDC_PROPS:-}
+EOF
+  start="$(now)"
+  spawn "$BENCH_TMP/tributary-$run.out" "$BENCH_TMP/tributary-$run.err" \
+    "$TRIBUTARY" standalone "$BENCH_TMP/worker.properties" "$BENCH_TMP/cdc.properties"
+  pid="$LAST_PID"
+  deadline=$(($(date +%s) + TIMEOUT_S))
+  # Reading a small file is cheap; polling the broker with kcat here would steal the CPU being
+  # measured.
+  offsets="$BENCH_TMP/worker-$port.offsets"
+  while :; do
+    lsn="$(grep -o '"lsn": *[0-9]*' "$offsets" 2>/dev/null | grep -o '[0-9]*$' || true)"
+    ((${lsn:-0} >= last_change_lsn)) && break
+    kill -0 "$pid" 2>/dev/null ||
+      die "tributary exited at lsn ${lsn:-0}: $(tail -n 5 "$BENCH_TMP/tributary-$run.err")"
+    (($(date +%s) < deadline)) ||
+      die "tributary stored lsn ${lsn:-0} of $last_change_lsn in ${TIMEOUT_S}s"
+    sleep 0.01
+  done
+  end="$(now)"
+  rss_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")"
+  # CPU time of the worker (user + system, all threads) for the run.
+  cpu_s="$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
+    "/proc/$pid/stat")"
+  stop_pid "$pid"
+  got="$(produced_count "$topic" "$PARTITIONS")"
+  ((got == RECORDS)) || die "tributary stored the last change's offset but $topic holds $got of $RECORDS"
+  rate="$(calc "$RECORDS / (b - a)" "$start" "$end")"
+  trib_rates+=("$rate")
+  trib_rss+=("$rss_kb")
+  log "run $run: tributary      $(printf '%.0f' "$rate") changes/s, peak RSS $((rss_kb / 1024)) MiB," \
+    "${cpu_s} CPU-s ($(calc 'a * 1000000 / b' "$cpu_s" "$RECORDS" | xargs printf '%.1f') µs/change)"
+done
+
+recv="$(printf '%s\n' "${recv_rates[@]}" | median)"
+trib="$(printf '%s\n' "${trib_rates[@]}" | median)"
+rss="$(printf '%s\n' "${trib_rss[@]}" | median)"
+ratio="$(calc 'a / b' "$trib" "$recv")"
+echo
+echo "PostgreSQL -> Kafka, $RECORDS inserts in $TX_COUNT transactions (pgoutput; JsonConverter" \
+  "schemas.enable=$SCHEMAS_ENABLE), median of $RUNS runs:"
+printf '  tributary CDC source:     %12.0f changes/s  (%.2f of pg_recvlogical; goal >= 0.7)\n' \
+  "$trib" "$ratio"
+printf '  pg_recvlogical (ceiling): %12.0f changes/s\n' "$recv"
+printf '  tributary peak RSS:       %12.1f MiB\n' "$(calc 'a / 1024' "$rss" 0)"
+result_row "PostgreSQL CDC -> Kafka ($RECORDS inserts, Debezium JSON)" \
+  "$(printf '%.0f changes/s' "$trib")" "$(printf '%.0f changes/s (pg_recvlogical)' "$recv")" \
+  "$(printf '%.2f' "$ratio")" "$(printf 'higher is better; goal ≥ 0.7; peak RSS %.0f MiB' "$(calc 'a / 1024' "$rss" 0)")"
