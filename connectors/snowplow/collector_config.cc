@@ -16,6 +16,16 @@ ConfigValidator Duration() {
   };
 }
 
+// RFC 9110 token (header field name).
+bool IsHeaderToken(const std::string& name) {
+  if (name.empty()) return false;
+  return std::all_of(name.begin(), name.end(), [](char ch) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    return std::isalnum(c) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(ch) != std::string_view::npos;
+  });
+}
+
 }  // namespace
 
 std::optional<int64_t> ParseDurationMillis(const std::string& text) {
@@ -111,6 +121,26 @@ const ConfigDef& SnowplowConfigDef() {
               "The secure attribute in /crossdomain.xml.");
     d->Define("cors.accessControlMaxAge", ConfigType::kString, "60 minutes", Importance::kLow,
               "Access-Control-Max-Age of CORS preflight answers.", Duration());
+    d->Define("rootResponse.enabled", ConfigType::kBoolean, "false", Importance::kLow,
+              "Answer GET / with rootResponse.statusCode, .headers.* and .body (otherwise 404).");
+    d->Define("rootResponse.statusCode", ConfigType::kInt, "302", Importance::kLow,
+              "Status of the GET / answer.", Between(100, 599));
+    d->Define(
+        "rootResponse.body", ConfigType::kString, "", Importance::kLow,
+        "Body of the GET / answer. Headers are given as rootResponse.headers.<Name>=<value>.");
+    d->Define(
+        "cookieBounce.enabled", ConfigType::kBoolean, "false", Importance::kLow,
+        "Answer a pixel request without a network user id with a 302 to the same URL plus "
+        "<cookieBounce.name>=true, to find out whether the client keeps third-party cookies.");
+    d->Define("cookieBounce.name", ConfigType::kString, "n3pc", Importance::kLow,
+              "Query parameter marking the bounced request.", validators::NonEmptyString());
+    d->Define("cookieBounce.fallbackNetworkUserId", ConfigType::kString,
+              "00000000-0000-4000-A000-000000000000", Importance::kLow,
+              "Network user id of a bounced request that still carries no cookie.",
+              validators::NonEmptyString());
+    d->Define("cookieBounce.forwardedProtocolHeader", ConfigType::kString, "", Importance::kLow,
+              "Header (e.g. X-Forwarded-Proto) whose value is the scheme of the bounce URL (empty: "
+              "the scheme the collector was reached with).");
     d->Define("networking.maxPayloadSize", ConfigType::kInt, "1048576", Importance::kLow,
               "Payloads bigger than this become size_violation bad rows without splitting.",
               AtLeast(1));
@@ -127,6 +157,17 @@ const ConfigDef& SnowplowConfigDef() {
         "A request must arrive completely within this, else the connection is closed.", Duration());
     d->Define("networking.maxConnections", ConfigType::kInt, "1024", Importance::kLow,
               "Concurrent connections; more are closed on accept.", AtLeast(1));
+    d->Define("preTerminationPeriod", ConfigType::kString, "0 seconds", Importance::kLow,
+              "After the task is told to stop, keep the port open this long (for load balancers to "
+              "take the instance out); tracking requests are answered 503 meanwhile because the "
+              "worker no longer takes records. The reference waits 10 seconds.",
+              Duration());
+    d->Define("preTerminationUnhealthy", ConfigType::kBoolean, "false", Importance::kLow,
+              "Answer /health with 503 during preTerminationPeriod.");
+    d->Define("terminationDeadline", ConfigType::kString, "5 seconds", Importance::kLow,
+              "After preTerminationPeriod, how long answers still in flight (requests waiting for "
+              "Kafka's acknowledgement) may take before they are answered 503.",
+              Duration());
     d->Define("ack.mode", ConfigType::kString, "durable", Importance::kHigh,
               "durable: answer only after Kafka acknowledged every record of the request (503 "
               "after ack.timeout.ms). buffered: answer at once, as the reference collector does.",
@@ -194,6 +235,24 @@ Result<CollectorConfig> ParseCollectorConfig(const ConfigMap& props) {
   c.cross_domain_domains = p.GetList("crossDomain.domains");
   c.cross_domain_secure = p.GetBool("crossDomain.secure");
   c.cors_max_age_seconds = *ParseDurationMillis(p.GetString("cors.accessControlMaxAge")) / 1000;
+  c.root_response_enabled = p.GetBool("rootResponse.enabled");
+  c.root_response_status = p.GetInt("rootResponse.statusCode");
+  c.root_response_body = p.GetString("rootResponse.body");
+  for (const auto& [name, value] : p.OriginalsWithPrefix("rootResponse.headers.")) {
+    if (!IsHeaderToken(name)) {
+      return Status::InvalidConfig("Invalid configuration rootResponse.headers." + name +
+                                   ": not a valid HTTP header name");
+    }
+    if (value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
+      return Status::InvalidConfig("Invalid value for configuration rootResponse.headers." + name +
+                                   ": contains a line break or NUL");
+    }
+    c.root_response_headers.emplace_back(name, value);
+  }
+  c.cookie_bounce_enabled = p.GetBool("cookieBounce.enabled");
+  c.cookie_bounce_name = p.GetString("cookieBounce.name");
+  c.cookie_bounce_fallback_nuid = p.GetString("cookieBounce.fallbackNetworkUserId");
+  c.cookie_bounce_forwarded_protocol_header = p.GetString("cookieBounce.forwardedProtocolHeader");
   c.good_topic = p.GetString("streams.good");
   c.bad_topic = p.GetString("streams.bad");
   c.ip_as_partition_key = p.GetBool("streams.useIpAddressAsPartitionKey");
@@ -204,6 +263,9 @@ Result<CollectorConfig> ParseCollectorConfig(const ConfigMap& props) {
   c.idle_timeout_ms = *ParseDurationMillis(p.GetString("networking.idleTimeout"));
   c.request_timeout_ms = *ParseDurationMillis(p.GetString("networking.responseHeaderTimeout"));
   c.max_connections = p.GetInt("networking.maxConnections");
+  c.pre_termination_period_ms = *ParseDurationMillis(p.GetString("preTerminationPeriod"));
+  c.pre_termination_unhealthy = p.GetBool("preTerminationUnhealthy");
+  c.termination_deadline_ms = *ParseDurationMillis(p.GetString("terminationDeadline"));
   c.ack_mode = p.GetString("ack.mode") == "buffered" ? AckMode::kBuffered : AckMode::kDurable;
   c.ack_timeout_ms = p.GetLong("ack.timeout.ms");
   c.queue_max_records = p.GetLong("queue.max.records");

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/api/config_def.h"
@@ -50,6 +51,18 @@ struct CollectorConfig {
 
   int64_t cors_max_age_seconds = 3600;
 
+  // GET / ("rootResponse.*"); 404 unless enabled.
+  bool root_response_enabled = false;
+  int root_response_status = 302;
+  std::vector<std::pair<std::string, std::string>> root_response_headers;  // name, value
+  std::string root_response_body;
+
+  // Third-party cookie check ("cookieBounce.*").
+  bool cookie_bounce_enabled = false;
+  std::string cookie_bounce_name = "n3pc";
+  std::string cookie_bounce_fallback_nuid = "00000000-0000-4000-A000-000000000000";
+  std::string cookie_bounce_forwarded_protocol_header;  // empty: none
+
   std::string good_topic;
   std::string bad_topic;
   bool ip_as_partition_key = false;
@@ -61,6 +74,13 @@ struct CollectorConfig {
   int64_t idle_timeout_ms = 610000;
   int64_t request_timeout_ms = 30000;  // whole request must arrive within this (else 408)
   int max_connections = 1024;
+
+  // Graceful shutdown (see README.md "Shutdown"): serve this long after Stop (0 here, 10 s in
+  // the reference), with /health answering 503 when pre_termination_unhealthy; then stop accepting
+  // and let answers in flight finish for at most termination_deadline_ms.
+  int64_t pre_termination_period_ms = 0;
+  bool pre_termination_unhealthy = false;
+  int64_t termination_deadline_ms = 5000;
 
   AckMode ack_mode = AckMode::kDurable;
   int64_t ack_timeout_ms = 4000;

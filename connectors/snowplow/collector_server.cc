@@ -4,6 +4,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <exception>
+#include <future>
 
 namespace tributary::connectors::snowplow {
 
@@ -42,20 +43,30 @@ class CollectorServer::Impl {
     return Status::Ok();
   }
 
+  // Closes the listening socket and returns once it is closed (a connect fails afterwards).
   void StopAccepting() {
-    asio::post(acceptor_.get_executor(), [this] {
+    if (accepting_closed_.exchange(true)) return;
+    std::promise<void> closed;
+    asio::post(acceptor_.get_executor(), [this, &closed] {
       beast::error_code ec;
       acceptor_.close(ec);
+      closed.set_value();
     });
+    closed.get_future().wait();
   }
 
-  // Waits (bounded) until every response in flight was written, then stops the threads.
-  void Shutdown() {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  // Waits until every response in flight was written, or `timeout` passed.
+  void Drain(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
     while ((writing_.load() > 0 || awaiting_.load() > 0) &&
            std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
+  }
+
+  // Waits (bounded) for the last answers to be written, then stops the threads.
+  void Shutdown() {
+    Drain(std::chrono::seconds(2));
     ioc_.stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
@@ -75,7 +86,10 @@ class CollectorServer::Impl {
   std::atomic<int> connections_{0};
   std::atomic<int> writing_{0};
   std::atomic<int> awaiting_{0};
+  std::atomic<bool> accepting_closed_{false};
   asio::io_context ioc_;
+  // Keeps the threads running (for StopAccepting's close and late answers) until Shutdown.
+  asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};
   tcp::acceptor acceptor_{asio::make_strand(ioc_)};
   std::vector<std::thread> threads_;
 };
@@ -151,7 +165,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.remote_address = remote_;
     stream_.expires_never();
 
-    HandledRequest handled = service_->Handle(request, server_->sink_healthy());
+    HandledRequest handled = service_->Handle(request, server_->sink_healthy(), server_->healthy());
     response_ = ToBeast(handled.response);
     if (handled.good.empty() && handled.bad.empty()) {
       Reply(std::move(response_), keep_alive_);
@@ -278,14 +292,42 @@ Status CollectorServer::Start() {
   return st;
 }
 
+void CollectorServer::BeginTermination(bool unhealthy) {
+  if (unhealthy) health_down_ = true;
+  std::vector<std::function<void(bool)>> failed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_) return;
+    stopped_ = true;
+    // Queued records will never be polled: their requests cannot succeed.
+    for (const SourceRecord& r : queue_) {
+      auto it = r.source_offset.find(kRequestField);
+      if (it == r.source_offset.end()) continue;
+      std::optional<int64_t> id = it->second.AsInteger();
+      auto p = pending_.find(static_cast<uint64_t>(id.value_or(0)));
+      if (p == pending_.end()) continue;
+      failed.push_back(std::move(p->second.complete));
+      pending_.erase(p);
+    }
+    queue_.clear();
+  }
+  ready_.notify_all();
+  for (auto& complete : failed) complete(false);
+}
+
+void CollectorServer::StopAccepting() {
+  if (impl_) impl_->StopAccepting();
+}
+
 void CollectorServer::Stop() {
   if (!impl_) return;
+  BeginTermination(false);
   impl_->StopAccepting();
+  impl_->Drain(std::chrono::milliseconds(service_.config().termination_deadline_ms));
   {
     std::unordered_map<uint64_t, Pending> pending;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      stopped_ = true;
       pending.swap(pending_);
     }
     for (auto& [id, p] : pending) p.complete(false);

@@ -37,8 +37,17 @@ class CollectorServer {
 
   // Binds interface:port and starts config.threads server threads. IoError if it cannot bind.
   Status Start();
-  // Stops accepting, answers every request still waiting for Kafka with 503, then stops the
-  // server threads. Idempotent. Any thread but a server thread.
+  // First step of a graceful shutdown, once the worker no longer polls: from now on requests
+  // with records are answered 503 (nothing is queued), requests whose records were queued but not
+  // polled are answered 503 at once, and /health answers 503 when `unhealthy`. Everything else
+  // (acknowledgements of polled records included) is served as before. Idempotent.
+  void BeginTermination(bool unhealthy);
+  // Closes the listening socket; open connections are still served. Idempotent.
+  void StopAccepting();
+  // BeginTermination(false) and StopAccepting() if not done yet, then waits up to
+  // config.termination_deadline_ms for every answer in flight (requests waiting for Kafka
+  // included), answers the rest with 503 and stops the server threads. Idempotent. Any thread but
+  // a server thread.
   void Stop();
   // The bound port (useful with port 0). Valid after Start.
   int port() const { return port_; }
@@ -52,7 +61,9 @@ class CollectorServer {
   // Records queued and not yet polled.
   size_t QueuedForTest();
 
+  const CollectorConfig& config() const { return service_.config(); }
   bool sink_healthy() const { return sink_healthy_.load(); }
+  bool healthy() const { return !health_down_.load(); }
 
   // For the server's sessions (collector_server.cc) only.
   class Impl;
@@ -82,7 +93,8 @@ class CollectorServer {
   std::unordered_map<uint64_t, Pending> pending_;
   uint64_t next_request_id_ = 1;
   std::atomic<bool> sink_healthy_{true};
-  bool stopped_ = false;
+  std::atomic<bool> health_down_{false};
+  bool stopped_ = false;  // BeginTermination ran: nothing is queued any more
 };
 
 }  // namespace tributary::connectors::snowplow

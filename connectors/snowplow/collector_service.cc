@@ -201,7 +201,8 @@ CollectorService::CollectorService(CollectorConfig config, CollectorEnv* env)
   limits_.version = TRIBUTARY_VERSION;
 }
 
-HandledRequest CollectorService::Handle(const CollectorRequest& request, bool sink_healthy) const {
+HandledRequest CollectorService::Handle(const CollectorRequest& request, bool sink_healthy,
+                                        bool healthy) const {
   HandledRequest out;
   CollectorResponse& resp = out.response;
   auto text = [&](int status, std::string body) {
@@ -232,7 +233,11 @@ HandledRequest CollectorService::Handle(const CollectorRequest& request, bool si
     return out;
   }
   if (get && path == "/health") {
-    text(200, "ok");
+    if (healthy) {
+      text(200, "ok");
+    } else {
+      text(503, "Service Unavailable");
+    }
     return out;
   }
   if (get && path == "/sink-health") {
@@ -241,6 +246,16 @@ HandledRequest CollectorService::Handle(const CollectorRequest& request, bool si
     } else {
       text(503, "Service Unavailable");
     }
+    return out;
+  }
+  if (get && path == "/") {
+    if (!config_.root_response_enabled) {
+      text(404, "Not found");
+      return out;
+    }
+    resp.status = config_.root_response_status;
+    resp.headers = config_.root_response_headers;
+    resp.body = config_.root_response_body;
     return out;
   }
   if (get && path == "/robots.txt") {
@@ -322,12 +337,22 @@ HandledRequest CollectorService::Track(const CollectorRequest& request, const st
   }
 
   std::string nuid;
+  // cookieBounce: a pixel request without any network user id is bounced once (nothing sunk);
+  // when the bounced request still has none, the client drops third-party cookies.
+  bool bounce = false;
   if (anonymous) {
     nuid = kAnonymousNuid;
   } else if (auto q = QueryParam(query, "nuid"); q && !q->empty()) {
     nuid = *q;
   } else if (const std::string* c = cookie(config_.cookie_name); c && !c->empty()) {
     nuid = *c;
+  } else if (config_.cookie_bounce_enabled && pixel && !redirect) {
+    if (QueryParam(query, config_.cookie_bounce_name)) {
+      nuid = config_.cookie_bounce_fallback_nuid;
+    } else {
+      nuid = env_->RandomUuid();
+      bounce = true;
+    }
   } else {
     nuid = env_->RandomUuid();
   }
@@ -380,6 +405,21 @@ HandledRequest CollectorService::Track(const CollectorRequest& request, const st
     }
     resp.status = 302;
     resp.headers.emplace_back("Location", *u);
+  } else if (bounce) {
+    std::string scheme = request.secure ? "https" : "http";
+    if (!config_.cookie_bounce_forwarded_protocol_header.empty()) {
+      const std::string* proto =
+          FindHeader(headers, config_.cookie_bounce_forwarded_protocol_header);
+      if (proto && !Trim(*proto).empty()) scheme = Lower(std::string(Trim(*proto)));
+    }
+    std::string location =
+        path + "?" + query + (query.empty() ? "" : "&") + config_.cookie_bounce_name + "=true";
+    // Absolute when the Host is known (as the reference); a relative reference otherwise.
+    if (const std::string* host = FindHeader(headers, "Host"); host && !host->empty()) {
+      location = scheme + "://" + *host + location;
+    }
+    resp.status = 302;
+    resp.headers.emplace_back("Location", location);
   } else if (pixel) {
     resp.status = 200;
     resp.headers.emplace_back("Content-Type", "image/gif");
@@ -426,7 +466,7 @@ HandledRequest CollectorService::Track(const CollectorRequest& request, const st
   }
   resp.headers.emplace_back("Access-Control-Allow-Origin", allow_origin);
   resp.headers.emplace_back("Access-Control-Allow-Credentials", "true");
-  if (do_not_track) return out;
+  if (do_not_track || bounce) return out;
 
   // The payload.
   CollectorPayload p;

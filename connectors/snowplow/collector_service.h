@@ -26,6 +26,7 @@ struct CollectorRequest {
   HeaderList headers;  // in arrival order, names as sent
   std::string body;
   std::string remote_address;  // the socket's peer address, or empty
+  bool secure = false;         // arrived over TLS
 };
 
 struct CollectorResponse {
@@ -59,8 +60,9 @@ class CollectorService {
   // `env` is not owned and must outlive the service.
   CollectorService(CollectorConfig config, CollectorEnv* env);
 
-  // Handles one complete request. `sink_healthy` answers /sink-health.
-  HandledRequest Handle(const CollectorRequest& request, bool sink_healthy = true) const;
+  // Handles one complete request. `sink_healthy` answers /sink-health, `healthy` /health.
+  HandledRequest Handle(const CollectorRequest& request, bool sink_healthy = true,
+                        bool healthy = true) const;
 
   const CollectorConfig& config() const { return config_; }
 

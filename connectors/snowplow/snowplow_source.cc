@@ -1,5 +1,8 @@
 #include "connectors/snowplow/snowplow_source.h"
 
+#include <chrono>
+#include <thread>
+
 namespace tributary::connectors::snowplow {
 
 std::string SnowplowCollectorSourceConnector::Version() const { return TRIBUTARY_VERSION; }
@@ -41,7 +44,17 @@ void SnowplowCollectorSourceTask::CommitRecord(const SourceRecord& record,
 }
 
 void SnowplowCollectorSourceTask::Stop() {
-  if (server_) server_->Stop();
+  if (!server_ || stop_requested_) return;
+  stop_requested_ = true;
+  // The worker calls Stop after the last Poll and delivers the acknowledgements of records
+  // already sent afterwards (its final flush), so the server is only stopped in the destructor:
+  // those requests are still answered 200 (see README.md "Shutdown").
+  const CollectorConfig& c = server_->config();
+  server_->BeginTermination(c.pre_termination_unhealthy);
+  if (c.pre_termination_period_ms > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(c.pre_termination_period_ms));
+  }
+  server_->StopAccepting();
 }
 
 ConnectorPlugin SnowplowCollectorSourcePlugin() {

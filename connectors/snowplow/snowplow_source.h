@@ -47,7 +47,11 @@ class SnowplowCollectorSourceTask : public SourceTask {
   // Records of requests received so far (at most 1000); waits up to 500 ms when there are none.
   Result<std::vector<SourceRecord>> Poll() override;
   void CommitRecord(const SourceRecord& record, const RecordMetadata* metadata) override;
-  // Stops accepting, answers requests still waiting for Kafka with 503, stops the server.
+  // Graceful shutdown: answers 503 to new tracking requests and to those whose records were not
+  // polled, keeps the port open for preTerminationPeriod (/health 503 if preTerminationUnhealthy),
+  // then stops accepting. Requests whose records were polled keep waiting for their
+  // acknowledgements (the worker's final flush delivers them after Stop); the destructor waits for
+  // them up to terminationDeadline, answers the rest 503 and stops the server threads.
   void Stop() override;
 
   // The bound port, after Start.
@@ -56,6 +60,7 @@ class SnowplowCollectorSourceTask : public SourceTask {
 
  private:
   std::unique_ptr<CollectorServer> server_;
+  bool stop_requested_ = false;
 };
 
 ConnectorPlugin SnowplowCollectorSourcePlugin();

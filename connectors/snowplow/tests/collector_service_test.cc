@@ -193,6 +193,81 @@ TEST_F(CollectorServiceTest, RoutesAndStatusCodes) {
   EXPECT_EQ(g.good.size(), 1u);
 }
 
+TEST_F(CollectorServiceTest, RootResponseWhenEnabled) {
+  config_.root_response_enabled = true;
+  config_.root_response_status = 302;
+  config_.root_response_headers = {{"Location", "https://acme.example/"}, {"X-Acme", "1"}};
+  config_.root_response_body = "moved";
+  auto h = Send("GET", "/");
+  EXPECT_EQ(h.response.status, 302);
+  EXPECT_EQ(h.response.headers, config_.root_response_headers);
+  EXPECT_EQ(h.response.body, "moved");
+  EXPECT_TRUE(h.good.empty());
+  EXPECT_EQ(Send("GET", "/?x=1").response.status, 302);  // the query does not matter
+  EXPECT_EQ(Send("POST", "/").response.status, 404);
+  config_.root_response_enabled = false;
+  EXPECT_EQ(Send("GET", "/").response.status, 404);
+}
+
+TEST_F(CollectorServiceTest, CookieBounceRedirectsOnceWithoutSinking) {
+  config_.cookie_bounce_enabled = true;
+  auto h = Send("GET", "/i?e=pv&aid=a", {{"Host", "c.example:8080"}});
+  EXPECT_EQ(h.response.status, 302);
+  EXPECT_EQ(Header(h.response, "Location"), "http://c.example:8080/i?e=pv&aid=a&n3pc=true");
+  EXPECT_EQ(Header(h.response, "Set-Cookie").rfind("sp=uuid-1; ", 0), 0u);
+  EXPECT_EQ(h.response.body, "");
+  EXPECT_TRUE(h.good.empty());
+  EXPECT_TRUE(h.bad.empty());
+
+  // Back from the bounce without the cookie: the fallback id, sunk as usual.
+  auto back = Send("GET", "/i?e=pv&aid=a&n3pc=true", {{"Host", "c.example:8080"}});
+  EXPECT_EQ(back.response.status, 200);
+  EXPECT_EQ(back.response.body, PixelGif());
+  ASSERT_EQ(back.good.size(), 1u);
+  EXPECT_EQ(back.good[0].networkUserId, "00000000-0000-4000-A000-000000000000");
+  EXPECT_EQ(back.good[0].querystring, "e=pv&aid=a&n3pc=true");
+  EXPECT_EQ(
+      Header(back.response, "Set-Cookie").rfind("sp=00000000-0000-4000-A000-000000000000; ", 0),
+      0u);
+
+  // Back with the cookie: its id.
+  auto kept = Send("GET", "/i?n3pc=true", {{"Cookie", "sp=abc"}});
+  ASSERT_EQ(kept.good.size(), 1u);
+  EXPECT_EQ(kept.good[0].networkUserId, "abc");
+}
+
+TEST_F(CollectorServiceTest, CookieBounceOnlyForPixelRequestsWithoutAnyNetworkUserId) {
+  config_.cookie_bounce_enabled = true;
+  config_.cookie_bounce_name = "bounced";
+  config_.cookie_bounce_fallback_nuid = "fallback";
+  EXPECT_EQ(Send("GET", "/i", {{"Cookie", "sp=abc"}}).response.status, 200);
+  EXPECT_EQ(Send("GET", "/i?nuid=n1").response.status, 200);
+  EXPECT_EQ(Send("GET", "/i", {{"SP-Anonymous", "*"}}).response.status, 200);
+  auto post = Send("POST", kTp2Path, {{"Content-Type", "application/json"}}, "{}");
+  EXPECT_EQ(post.response.status, 200);
+  EXPECT_EQ(post.good.size(), 1u);
+  // No Host header: a relative Location; the configured parameter name.
+  auto h = Send("GET", "/com.acme/v1");
+  EXPECT_EQ(h.response.status, 302);
+  EXPECT_EQ(Header(h.response, "Location"), "/com.acme/v1?bounced=true");
+  auto back = Send("GET", "/com.acme/v1?bounced");
+  ASSERT_EQ(back.good.size(), 1u);
+  EXPECT_EQ(back.good[0].networkUserId, "fallback");
+  config_.cookie_bounce_enabled = false;
+  EXPECT_EQ(Send("GET", "/i").response.status, 200);
+}
+
+TEST_F(CollectorServiceTest, CookieBounceSchemeFromTheForwardedProtocolHeader) {
+  config_.cookie_bounce_enabled = true;
+  auto plain = Send("GET", "/i?e=pv", {{"Host", "c.example"}, {"X-Forwarded-Proto", "https"}});
+  EXPECT_EQ(Header(plain.response, "Location"), "http://c.example/i?e=pv&n3pc=true");
+  config_.cookie_bounce_forwarded_protocol_header = "X-Forwarded-Proto";
+  auto h = Send("GET", "/i?e=pv", {{"Host", "c.example"}, {"x-forwarded-proto", "HTTPS"}});
+  EXPECT_EQ(Header(h.response, "Location"), "https://c.example/i?e=pv&n3pc=true");
+  auto absent = Send("GET", "/i?e=pv", {{"Host", "c.example"}});
+  EXPECT_EQ(Header(absent.response, "Location"), "http://c.example/i?e=pv&n3pc=true");
+}
+
 TEST_F(CollectorServiceTest, CrossDomainAndCustomPaths) {
   config_.cross_domain_enabled = true;
   config_.cross_domain_domains = {"*.acme.com", "acme.org"};

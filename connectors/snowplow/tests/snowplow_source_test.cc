@@ -7,7 +7,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <functional>
 #include <future>
+#include <thread>
 
 namespace tributary::connectors::snowplow {
 namespace {
@@ -183,13 +185,95 @@ TEST_F(SnowplowSourceTaskTest, BodiesAboveTheDropSizeGet413AndNothingIsQueued) {
   EXPECT_EQ(Send(port_, http::verb::get, "/health").body, "ok");
 }
 
-TEST_F(SnowplowSourceTaskTest, StopAnswersWaitingRequests) {
+bool CanConnect(int port) {
+  boost::asio::io_context ioc;
+  tcp::socket socket(ioc);
+  beast::error_code ec;
+  socket.connect(
+      tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)), ec);
+  return !ec;
+}
+
+// Waits until `done()` or 10 s passed; returns done().
+bool WaitUntil(const std::function<bool()>& done) {
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  return done();
+}
+
+// The worker stops polling before Stop and delivers the acknowledgements of records already sent
+// after it (its final flush): those requests are still answered 200.
+TEST_F(SnowplowSourceTaskTest, StopKeepsPolledRequestsWaitingForTheirAcknowledgement) {
   StartTask();
   auto reply = std::async(std::launch::async, [&] { return Send(port_, http::verb::get, "/i"); });
-  ASSERT_EQ(PollRecords(1).size(), 1u);
+  auto records = PollRecords(1);
+  ASSERT_EQ(records.size(), 1u);
   task_.Stop();
+  EXPECT_FALSE(CanConnect(port_));  // no longer accepting
+  EXPECT_EQ(reply.wait_for(200ms), std::future_status::timeout);
+  RecordMetadata metadata{"good", 0, 0, std::nullopt};
+  task_.CommitRecord(records[0], &metadata);
   Reply got = reply.get();
-  EXPECT_EQ(got.status, 503) << got.body;
+  EXPECT_EQ(got.status, 200) << got.body;
+}
+
+TEST_F(SnowplowSourceTaskTest, StopAnswersUnpolledRequests503) {
+  StartTask({{"ack.timeout.ms", "60000"}});
+  auto reply = std::async(std::launch::async, [&] { return Send(port_, http::verb::get, "/i"); });
+  ASSERT_TRUE(WaitUntil([&] { return task_.server_for_test()->QueuedForTest() == 1; }));
+  task_.Stop();
+  EXPECT_EQ(reply.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(reply.get().status, 503);
+  EXPECT_EQ(task_.server_for_test()->QueuedForTest(), 0u);
+}
+
+TEST(SnowplowShutdownTest, DestructionAnswersUnacknowledgedRequests503AfterTheDeadline) {
+  auto task = std::make_unique<SnowplowCollectorSourceTask>();
+  ASSERT_TRUE(task->Start({{"streams.good", "good"},
+                           {"streams.bad", "bad"},
+                           {"port", "0"},
+                           {"interface", "127.0.0.1"},
+                           {"ack.timeout.ms", "60000"},
+                           {"terminationDeadline", "300 ms"}})
+                  .ok());
+  const int port = task->port();
+  auto reply = std::async(std::launch::async, [&] { return Send(port, http::verb::get, "/i"); });
+  std::vector<SourceRecord> records;
+  ASSERT_TRUE(WaitUntil([&] {
+    auto batch = task->Poll();
+    if (batch.ok()) records.insert(records.end(), batch->begin(), batch->end());
+    return !records.empty();
+  }));
+  task->Stop();
+  auto start = std::chrono::steady_clock::now();
+  task.reset();  // the acknowledgement never comes
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, 300ms);
+  EXPECT_LT(took, 5s);
+  EXPECT_EQ(reply.get().status, 503);
+}
+
+TEST(SnowplowShutdownTest, PreTerminationPeriodKeepsServingWithHealth503) {
+  SnowplowCollectorSourceTask task;
+  ASSERT_TRUE(task.Start({{"streams.good", "good"},
+                          {"streams.bad", "bad"},
+                          {"port", "0"},
+                          {"interface", "127.0.0.1"},
+                          {"preTerminationPeriod", "3 seconds"},
+                          {"preTerminationUnhealthy", "true"}})
+                  .ok());
+  const int port = task.port();
+  EXPECT_EQ(Send(port, http::verb::get, "/health").status, 200);
+  auto start = std::chrono::steady_clock::now();
+  auto stopped = std::async(std::launch::async, [&] { task.Stop(); });
+  ASSERT_TRUE(WaitUntil([&] { return Send(port, http::verb::get, "/health").status == 503; }));
+  // Still serving, but tracking requests are refused: the worker no longer takes records.
+  EXPECT_EQ(Send(port, http::verb::get, "/i?e=pv").status, 503);
+  EXPECT_EQ(Send(port, http::verb::get, "/robots.txt").status, 200);
+  EXPECT_EQ(task.server_for_test()->QueuedForTest(), 0u);
+  stopped.get();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 3s);
+  EXPECT_FALSE(CanConnect(port));
 }
 
 TEST(SnowplowConfigTest, RejectsBadValuesNamingTheKey) {
@@ -208,6 +292,68 @@ TEST(SnowplowConfigTest, RejectsBadValuesNamingTheKey) {
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_EQ(ok->cookie_expiration_ms, 30LL * 86400 * 1000);
   EXPECT_EQ(ok->paths.at("/acme/track"), kTp2Path);
+}
+
+TEST(SnowplowConfigTest, TerminationKeys) {
+  auto d = ParseCollectorConfig({{"streams.good", "g"}, {"streams.bad", "b"}});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->pre_termination_period_ms, 0);
+  EXPECT_FALSE(d->pre_termination_unhealthy);
+  EXPECT_EQ(d->termination_deadline_ms, 5000);
+  auto c = ParseCollectorConfig({{"streams.good", "g"},
+                                 {"streams.bad", "b"},
+                                 {"preTerminationPeriod", "10 seconds"},
+                                 {"preTerminationUnhealthy", "true"},
+                                 {"terminationDeadline", "2 s"}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->pre_termination_period_ms, 10000);
+  EXPECT_TRUE(c->pre_termination_unhealthy);
+  EXPECT_EQ(c->termination_deadline_ms, 2000);
+  EXPECT_FALSE(ParseCollectorConfig(
+                   {{"streams.good", "g"}, {"streams.bad", "b"}, {"terminationDeadline", "later"}})
+                   .ok());
+}
+
+TEST(SnowplowConfigTest, RootResponseAndCookieBounceKeys) {
+  auto d = ParseCollectorConfig({{"streams.good", "g"}, {"streams.bad", "b"}});
+  ASSERT_TRUE(d.ok());
+  EXPECT_FALSE(d->root_response_enabled);
+  EXPECT_EQ(d->root_response_status, 302);
+  EXPECT_TRUE(d->root_response_headers.empty());
+  EXPECT_EQ(d->root_response_body, "");
+  EXPECT_FALSE(d->cookie_bounce_enabled);
+  EXPECT_EQ(d->cookie_bounce_name, "n3pc");
+  EXPECT_EQ(d->cookie_bounce_fallback_nuid, "00000000-0000-4000-A000-000000000000");
+  EXPECT_EQ(d->cookie_bounce_forwarded_protocol_header, "");
+
+  auto c = ParseCollectorConfig({{"streams.good", "g"},
+                                 {"streams.bad", "b"},
+                                 {"rootResponse.enabled", "true"},
+                                 {"rootResponse.statusCode", "200"},
+                                 {"rootResponse.headers.Location", "https://x.example/"},
+                                 {"rootResponse.headers.X-A", "1"},
+                                 {"rootResponse.body", "hi"},
+                                 {"cookieBounce.enabled", "true"},
+                                 {"cookieBounce.forwardedProtocolHeader", "X-Forwarded-Proto"}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->root_response_enabled);
+  EXPECT_EQ(c->root_response_status, 200);
+  EXPECT_EQ(c->root_response_headers.size(), 2u);
+  EXPECT_EQ(c->root_response_body, "hi");
+  EXPECT_TRUE(c->cookie_bounce_enabled);
+  EXPECT_EQ(c->cookie_bounce_forwarded_protocol_header, "X-Forwarded-Proto");
+
+  auto bad_name = ParseCollectorConfig(
+      {{"streams.good", "g"}, {"streams.bad", "b"}, {"rootResponse.headers.Bad Name", "v"}});
+  ASSERT_FALSE(bad_name.ok());
+  EXPECT_NE(bad_name.status().message().find("rootResponse.headers.Bad Name"), std::string::npos);
+  EXPECT_FALSE(
+      ParseCollectorConfig(
+          {{"streams.good", "g"}, {"streams.bad", "b"}, {"rootResponse.headers.X", "a\r\nB: c"}})
+          .ok());
+  EXPECT_FALSE(ParseCollectorConfig(
+                   {{"streams.good", "g"}, {"streams.bad", "b"}, {"rootResponse.statusCode", "99"}})
+                   .ok());
 }
 
 }  // namespace
