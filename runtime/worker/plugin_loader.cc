@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <unordered_map>
+#include <utility>
 
 #include "runtime/api/sink_task.h"
 #include "runtime/api/source_task.h"
@@ -439,16 +440,19 @@ const tributary_host_api kHostApi = [] {
   return api;
 }();
 
-class PluginSourceConnector : public SourceConnector {
+// A plugin's connector as the host sees it. Base: SourceConnector or SinkConnector; Task: the
+// matching host-side task.
+template <typename Base, typename Task>
+class PluginConnector : public Base {
  public:
-  PluginSourceConnector(LibraryPtr library, uint32_t index) {
+  PluginConnector(LibraryPtr library, uint32_t index) {
     core_.definition = DefinitionOf(library->descriptors[index]);
     core_.library = std::move(library);
     core_.index = index;
   }
   std::string Version() const override { return core_.descriptor().version; }
   const ConfigDef& Definition() const override { return core_.definition; }
-  Status Start(const ConfigMap& props) override { return core_.Start(context(), props); }
+  Status Start(const ConfigMap& props) override { return core_.Start(this->context(), props); }
   Result<std::vector<ConfigMap>> TaskConfigs(int max_tasks) override {
     return core_.TaskConfigs(max_tasks);
   }
@@ -456,38 +460,15 @@ class PluginSourceConnector : public SourceConnector {
   std::map<std::string, std::vector<std::string>> Validate(const ConfigMap& props) const override {
     return core_.Validate(props);
   }
-  std::unique_ptr<SourceTask> CreateTask() const override {
-    return std::make_unique<PluginSourceTask>(core_.library, core_.index);
+  decltype(std::declval<const Base&>().CreateTask()) CreateTask() const override {
+    return std::make_unique<Task>(core_.library, core_.index);
   }
 
  private:
   ConnectorCore core_;
 };
-
-class PluginSinkConnector : public SinkConnector {
- public:
-  PluginSinkConnector(LibraryPtr library, uint32_t index) {
-    core_.definition = DefinitionOf(library->descriptors[index]);
-    core_.library = std::move(library);
-    core_.index = index;
-  }
-  std::string Version() const override { return core_.descriptor().version; }
-  const ConfigDef& Definition() const override { return core_.definition; }
-  Status Start(const ConfigMap& props) override { return core_.Start(context(), props); }
-  Result<std::vector<ConfigMap>> TaskConfigs(int max_tasks) override {
-    return core_.TaskConfigs(max_tasks);
-  }
-  void Stop() override { core_.Stop(); }
-  std::map<std::string, std::vector<std::string>> Validate(const ConfigMap& props) const override {
-    return core_.Validate(props);
-  }
-  std::unique_ptr<SinkTask> CreateTask() const override {
-    return std::make_unique<PluginSinkTask>(core_.library, core_.index);
-  }
-
- private:
-  ConnectorCore core_;
-};
+using PluginSourceConnector = PluginConnector<SourceConnector, PluginSourceTask>;
+using PluginSinkConnector = PluginConnector<SinkConnector, PluginSinkTask>;
 
 // Opens `path` and checks its table; the library with its state and descriptors, or why not.
 Result<std::shared_ptr<PluginLibrary>> OpenLibrary(const std::string& path,
