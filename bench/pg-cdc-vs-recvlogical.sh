@@ -23,6 +23,8 @@
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=bench/pg.sh
+source "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
 
 RECORDS="${RECORDS:-1000000}"
 TX_COUNT="${TX_COUNT:-4}"
@@ -31,62 +33,13 @@ SCHEMAS_ENABLE="${SCHEMAS_ENABLE:-true}"
 PARTITIONS="${PARTITIONS:-1}"
 ((RECORDS >= TX_COUNT && TX_COUNT >= 1)) || die "need RECORDS >= TX_COUNT >= 1"
 
-pg_bindir() {
-  if [[ -n "${TRIBUTARY_PG_BINDIR:-}" ]]; then
-    echo "$TRIBUTARY_PG_BINDIR"
-  elif [[ -x /usr/lib/postgresql/15/bin/initdb ]]; then
-    echo /usr/lib/postgresql/15/bin
-  else
-    pg_config --bindir
-  fi
-}
-
-# Runs a server binary; as root, as the unprivileged `postgres` user (initdb refuses root).
-as_pg_user() {
-  if ((EUID == 0)); then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-PG_DIR=""
-# Starts PostgreSQL (wal_level=logical) in a fresh temporary directory on a free loopback port,
-# with trust auth (loopback and its own unix socket only) and database `bench`. Sets PG_PORT,
-# PG_DIR.
-start_pg() {
-  local bin
-  bin="$(pg_bindir)"
-  [[ -x "$bin/initdb" ]] || die "no PostgreSQL server binaries in $bin (scripts/install-deps.sh)"
-  PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/tributary-bench-pg.XXXXXX")"
-  if ((EUID == 0)); then
-    id postgres >/dev/null 2>&1 || die "running as root needs the 'postgres' user for the server"
-    chown postgres: "$PG_DIR"
-  fi
-  as_pg_user "$bin/initdb" -D "$PG_DIR/data" -U postgres -E UTF8 --locale=C --no-sync \
-    --auth=trust >"$PG_DIR/initdb.log" 2>&1 || die "initdb failed: $(tail -n 5 "$PG_DIR/initdb.log")"
-  PG_PORT="$(free_port)"
-  as_pg_user "$bin/pg_ctl" start -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c wal_level=logical \
--c max_replication_slots=$((2 * RUNS + 4)) -c max_wal_senders=$((2 * RUNS + 4)) \
--c max_wal_size=4GB ${PG_OPTS:-}" >/dev/null ||
-    die "pg_ctl start failed: $(tail -n 5 "$PG_DIR/server.log")"
-  sql postgres "CREATE DATABASE bench" >/dev/null
-  log "PostgreSQL $(sql bench 'SHOW server_version') on 127.0.0.1:$PG_PORT ($PG_DIR)"
-}
-
-stop_pg() {
-  [[ -n "$PG_DIR" ]] || return 0
-  as_pg_user "$(pg_bindir)/pg_ctl" stop -D "$PG_DIR/data" -m immediate >/dev/null 2>&1 || true
-  if [[ "${KEEP_TMP:-0}" == 1 ]]; then log "kept $PG_DIR"; else rm -rf "$PG_DIR"; fi
-  PG_DIR=""
-}
-
-# Usage: sql <database> <statement>; prints the unaligned result.
-sql() { psql -X -q -At -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$PG_PORT" -U postgres -d "$1" -c "$2"; }
-
 require_tools psql runuser
 command -v "$(pg_bindir)/pg_recvlogical" >/dev/null 2>&1 ||
   die "no pg_recvlogical in $(pg_bindir) (scripts/install-deps.sh)"
 setup_tmp
 trap 'stop_pg; cleanup' EXIT
-start_pg
+start_pg "-c wal_level=logical -c max_replication_slots=$((2 * RUNS + 4)) \
+-c max_wal_senders=$((2 * RUNS + 4)) -c max_wal_size=4GB"
 
 topics=()
 for ((run = 1; run <= RUNS; run++)); do topics+=("cdc$run.public.bench_t:$PARTITIONS"); done

@@ -16,6 +16,8 @@
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=bench/pg.sh
+source "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
 
 RECORDS="${RECORDS:-1000000}"
 TIMEOUT_S="${TIMEOUT_S:-600}"
@@ -23,52 +25,6 @@ BATCH_SIZE="${BATCH_SIZE:-3000}"
 # The embedded broker keeps ~5 MiB per partition; a record with its schema envelope is ~340 B.
 PARTITIONS="${PARTITIONS:-$(((RECORDS * 360 + 4194303) / 4194304))}"
 
-pg_bindir() {
-  if [[ -n "${TRIBUTARY_PG_BINDIR:-}" ]]; then
-    echo "$TRIBUTARY_PG_BINDIR"
-  elif [[ -x /usr/lib/postgresql/15/bin/initdb ]]; then
-    echo /usr/lib/postgresql/15/bin
-  else
-    pg_config --bindir
-  fi
-}
-
-# Runs a server binary; as root, as the unprivileged `postgres` user (initdb refuses root).
-as_pg_user() {
-  if ((EUID == 0)); then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-PG_DIR=""
-# Starts PostgreSQL in a fresh temporary directory on a free loopback port, with trust auth
-# (loopback and its own unix socket only) and database `bench`. Sets PG_PORT, PG_DIR.
-start_pg() {
-  local bin
-  bin="$(pg_bindir)"
-  [[ -x "$bin/initdb" ]] || die "no PostgreSQL server binaries in $bin (scripts/install-deps.sh)"
-  PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/tributary-bench-pg.XXXXXX")"
-  if ((EUID == 0)); then
-    id postgres >/dev/null 2>&1 || die "running as root needs the 'postgres' user for the server"
-    chown postgres: "$PG_DIR"
-  fi
-  as_pg_user "$bin/initdb" -D "$PG_DIR/data" -U postgres -E UTF8 --locale=C --no-sync \
-    --auth=trust >"$PG_DIR/initdb.log" 2>&1 || die "initdb failed: $(tail -n 5 "$PG_DIR/initdb.log")"
-  PG_PORT="$(free_port)"
-  as_pg_user "$bin/pg_ctl" start -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 ${PG_OPTS:-}" >/dev/null ||
-    die "pg_ctl start failed: $(tail -n 5 "$PG_DIR/server.log")"
-  sql postgres "CREATE DATABASE bench" >/dev/null
-  log "PostgreSQL $(sql bench 'SHOW server_version') on 127.0.0.1:$PG_PORT ($PG_DIR)"
-}
-
-stop_pg() {
-  [[ -n "$PG_DIR" ]] || return 0
-  as_pg_user "$(pg_bindir)/pg_ctl" stop -D "$PG_DIR/data" -m fast >/dev/null 2>&1 || true
-  if [[ "${KEEP_TMP:-0}" == 1 ]]; then log "kept $PG_DIR"; else rm -rf "$PG_DIR"; fi
-  PG_DIR=""
-}
-
-# Usage: sql <database> <statement>; prints the unaligned result.
-sql() { psql -X -q -At -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$PG_PORT" -U postgres -d "$1" -c "$2"; }
 
 # Rows in a table, 0 while it does not exist.
 table_rows() { sql bench "SELECT count(*) FROM $1" 2>/dev/null || echo 0; }
