@@ -44,44 +44,14 @@ std::string EndpointUrl(const std::string& scheme, const tcp::endpoint& endpoint
   return scheme + "://" + host + ":" + std::to_string(endpoint.port());
 }
 
-// The TLS context of the https:// listeners from Kafka's PEM keystore: one file holding the
-// private key (encrypted with `key_password`, or plain) and the certificate chain.
+// The TLS context of the https:// listeners from Kafka's PEM keystore.
 Result<std::unique_ptr<ssl::context>> MakeTlsContext(const RestTlsConfig& tls) {
   if (tls.keystore_location.empty()) {
     return Status::InvalidConfig(
         "An https:// listener needs a PEM keystore: set listeners.https.ssl.keystore.location "
         "(or ssl.keystore.location) and ssl.keystore.type=PEM");
   }
-  std::string type = tls.keystore_type;
-  for (char& c : type) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (type != "PEM") {
-    return Status::InvalidConfig("ssl.keystore.type " + tls.keystore_type +
-                                 " is not supported for the REST listener: use PEM");
-  }
-  auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
-  ErrorCode ec;
-  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                           ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                           ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
-                       ec);
-  // Always set: without a callback OpenSSL would prompt on the terminal for an encrypted key.
-  context->set_password_callback(
-      [password = tls.key_password](std::size_t, ssl::context::password_purpose) {
-        return password;
-      },
-      ec);
-  if (!ec) context->use_certificate_chain_file(tls.keystore_location, ec);
-  if (ec) {
-    return Status::InvalidConfig("Cannot load the certificate chain from the keystore " +
-                                 tls.keystore_location + ": " + ec.message());
-  }
-  context->use_private_key_file(tls.keystore_location, ssl::context::pem, ec);
-  if (ec) {
-    return Status::InvalidConfig("Cannot load the private key from the keystore " +
-                                 tls.keystore_location +
-                                 " (wrong or missing ssl.key.password?): " + ec.message());
-  }
-  return context;
+  return connectors::MakeServerTlsContext(tls);
 }
 
 std::string ListenerText(const Listener& listener) {

@@ -7,20 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "connectors/common/tls_server.h"
 #include "rest-api/basic_auth.h"
 #include "runtime/api/status.h"
 #include "runtime/herder/herder.h"
 
 namespace tributary::rest {
 
-// TLS of https:// listeners: Kafka's PEM keystore, one file holding the private key and the
-// certificate chain (worker keys listeners.https.ssl.keystore.location / ssl.keystore.location,
-// ssl.keystore.type=PEM, ssl.key.password for an encrypted key).
-struct RestTlsConfig {
-  std::string keystore_location;
-  std::string keystore_type = "PEM";
-  std::string key_password;
-};
+// TLS of https:// listeners: Kafka's PEM keystore (worker keys
+// listeners.https.ssl.keystore.location / ssl.keystore.location, ssl.keystore.type=PEM,
+// ssl.key.password for an encrypted key).
+using RestTlsConfig = connectors::PemKeystore;
 
 // The TLS settings of a worker config as Connect picks them: if any `listeners.https.` key is
 // set, only the prefixed keys count (all or nothing); otherwise the plain ssl.* keys.

@@ -121,6 +121,25 @@ const ConfigDef& SnowplowConfigDef() {
               "The secure attribute in /crossdomain.xml.");
     d->Define("cors.accessControlMaxAge", ConfigType::kString, "60 minutes", Importance::kLow,
               "Access-Control-Max-Age of CORS preflight answers.", Duration());
+    d->Define("ssl.enable", ConfigType::kBoolean, "false", Importance::kMedium,
+              "Also serve HTTPS on ssl.port, with the certificate chain and key of the PEM "
+              "keystore ssl.keystore.location (the reference collector takes them from the JVM's "
+              "default keystore).");
+    d->Define("ssl.redirect", ConfigType::kBoolean, "false", Importance::kLow,
+              "With ssl.enable: answer every plain-HTTP request with 301 to the same URL over "
+              "https on ssl.port; nothing is written.");
+    d->Define("ssl.port", ConfigType::kInt, "443", Importance::kMedium,
+              "Port of the HTTPS server (0: any free port).", Between(0, 65535));
+    d->Define("ssl.keystore.location", ConfigType::kString, "", Importance::kMedium,
+              "PEM file holding the private key and the certificate chain (Kafka's PEM keystore).");
+    d->Define("ssl.keystore.type", ConfigType::kString, "PEM", Importance::kLow,
+              "Keystore format; only PEM is supported.");
+    d->Define("ssl.key.password", ConfigType::kPassword, "", Importance::kLow,
+              "Password of an encrypted private key in the keystore (empty: not encrypted).");
+    d->Define("hsts.enable", ConfigType::kBoolean, "false", Importance::kLow,
+              "Send Strict-Transport-Security: max-age=<hsts.maxAge> with every answer.");
+    d->Define("hsts.maxAge", ConfigType::kString, "365 days", Importance::kLow,
+              "max-age of the Strict-Transport-Security header, e.g. \"365 days\".", Duration());
     d->Define("rootResponse.enabled", ConfigType::kBoolean, "false", Importance::kLow,
               "Answer GET / with rootResponse.statusCode, .headers.* and .body (otherwise 404).");
     d->Define("rootResponse.statusCode", ConfigType::kInt, "302", Importance::kLow,
@@ -235,6 +254,19 @@ Result<CollectorConfig> ParseCollectorConfig(const ConfigMap& props) {
   c.cross_domain_domains = p.GetList("crossDomain.domains");
   c.cross_domain_secure = p.GetBool("crossDomain.secure");
   c.cors_max_age_seconds = *ParseDurationMillis(p.GetString("cors.accessControlMaxAge")) / 1000;
+  c.ssl_enable = p.GetBool("ssl.enable");
+  c.ssl_redirect = p.GetBool("ssl.redirect");
+  c.ssl_port = p.GetInt("ssl.port");
+  c.keystore.keystore_location = p.GetString("ssl.keystore.location");
+  c.keystore.keystore_type = p.GetString("ssl.keystore.type");
+  c.keystore.key_password = p.GetString("ssl.key.password");
+  if (c.ssl_enable && c.keystore.keystore_location.empty()) {
+    return Status::InvalidConfig(
+        "Missing required configuration ssl.keystore.location: ssl.enable=true needs a PEM file "
+        "with the collector's private key and certificate chain");
+  }
+  c.hsts_enable = p.GetBool("hsts.enable");
+  c.hsts_max_age_seconds = *ParseDurationMillis(p.GetString("hsts.maxAge")) / 1000;
   c.root_response_enabled = p.GetBool("rootResponse.enabled");
   c.root_response_status = p.GetInt("rootResponse.statusCode");
   c.root_response_body = p.GetString("rootResponse.body");

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "connectors/common/tls_server.h"
 #include "runtime/api/config_def.h"
 #include "runtime/api/status.h"
 
@@ -50,6 +51,16 @@ struct CollectorConfig {
   bool cross_domain_secure = true;
 
   int64_t cors_max_age_seconds = 3600;
+
+  // HTTPS ("ssl.*"): with ssl_enable the collector also serves TLS on ssl_port, with the
+  // certificate of a PEM keystore; ssl_redirect answers plain-HTTP requests with a 301 to https.
+  bool ssl_enable = false;
+  bool ssl_redirect = false;
+  int ssl_port = 443;
+  PemKeystore keystore;
+  // "hsts.*": Strict-Transport-Security: max-age=<hsts_max_age_seconds> on every answer.
+  bool hsts_enable = false;
+  int64_t hsts_max_age_seconds = 365LL * 24 * 3600;
 
   // GET / ("rootResponse.*"); 404 unless enabled.
   bool root_response_enabled = false;

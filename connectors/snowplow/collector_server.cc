@@ -3,14 +3,18 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <exception>
 #include <future>
+
+#include "connectors/common/tls_server.h"
 
 namespace tributary::connectors::snowplow {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -27,18 +31,20 @@ class CollectorServer::Impl {
 
   Status Start() {
     const CollectorConfig& c = owner_->service_.config();
-    try {
-      tcp::endpoint endpoint(asio::ip::make_address(c.interface), static_cast<uint16_t>(c.port));
-      acceptor_.open(endpoint.protocol());
-      acceptor_.set_option(asio::socket_base::reuse_address(true));
-      acceptor_.bind(endpoint);
-      acceptor_.listen(asio::socket_base::max_listen_connections);
-      owner_->port_ = acceptor_.local_endpoint().port();
-    } catch (const std::exception& e) {
-      return Status::IoError("SnowplowCollectorSource: cannot listen on " + c.interface + ":" +
-                             std::to_string(c.port) + ": " + e.what());
+    Result<int> port = Listen(acceptor_, c.port);
+    if (!port.ok()) return port.status();
+    owner_->port_ = *port;
+    if (c.ssl_enable) {
+      Result<std::unique_ptr<ssl::context>> tls = connectors::MakeServerTlsContext(c.keystore);
+      if (!tls.ok()) return tls.status();
+      tls_ = std::move(*tls);
+      Result<int> ssl_port = Listen(tls_acceptor_, c.ssl_port);
+      if (!ssl_port.ok()) return ssl_port.status();
+      owner_->ssl_port_ = *ssl_port;
+      owner_->service_.set_bound_ssl_port(*ssl_port);
+      Accept(tls_acceptor_, tls_.get());
     }
-    Accept();
+    Accept(acceptor_, nullptr);
     for (int i = 0; i < c.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
     return Status::Ok();
   }
@@ -50,7 +56,11 @@ class CollectorServer::Impl {
     asio::post(acceptor_.get_executor(), [this, &closed] {
       beast::error_code ec;
       acceptor_.close(ec);
-      closed.set_value();
+      asio::post(tls_acceptor_.get_executor(), [this, &closed] {
+        beast::error_code ignored;
+        tls_acceptor_.close(ignored);
+        closed.set_value();
+      });
     });
     closed.get_future().wait();
   }
@@ -79,7 +89,23 @@ class CollectorServer::Impl {
   std::atomic<int>& awaiting() { return awaiting_; }
 
  private:
-  void Accept();
+  // Binds interface:port and listens; the bound port.
+  Result<int> Listen(tcp::acceptor& acceptor, int port) {
+    const std::string& interface = owner_->service_.config().interface;
+    try {
+      tcp::endpoint endpoint(asio::ip::make_address(interface), static_cast<uint16_t>(port));
+      acceptor.open(endpoint.protocol());
+      acceptor.set_option(asio::socket_base::reuse_address(true));
+      acceptor.bind(endpoint);
+      acceptor.listen(asio::socket_base::max_listen_connections);
+      return static_cast<int>(acceptor.local_endpoint().port());
+    } catch (const std::exception& e) {
+      return Status::IoError("SnowplowCollectorSource: cannot listen on " + interface + ":" +
+                             std::to_string(port) + ": " + e.what());
+    }
+  }
+  // Accepts connections on `acceptor`; over TLS when `tls` is set.
+  void Accept(tcp::acceptor& acceptor, ssl::context* tls);
 
   CollectorServer* owner_;
   // Declared before ioc_: sessions destroyed with the io_context's pending handlers use them.
@@ -91,33 +117,67 @@ class CollectorServer::Impl {
   // Keeps the threads running (for StopAccepting's close and late answers) until Shutdown.
   asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};
   tcp::acceptor acceptor_{asio::make_strand(ioc_)};
+  std::unique_ptr<ssl::context> tls_;  // with ssl.enable
+  tcp::acceptor tls_acceptor_{asio::make_strand(ioc_)};
   std::vector<std::thread> threads_;
 };
 
 namespace {
 
-// One client connection: read a request, handle it, (wait for Kafka), answer, repeat.
-class Session : public std::enable_shared_from_this<Session> {
+// One client connection (over TLS when kTls): read a request, handle it, (wait for Kafka),
+// answer, repeat.
+template <bool kTls>
+class Session : public std::enable_shared_from_this<Session<kTls>> {
  public:
-  Session(tcp::socket socket, CollectorServer::Impl* impl, CollectorServer* server,
-          const CollectorService* service)
-      : stream_(std::move(socket)),
+  using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+
+  Session(tcp::socket socket, ssl::context* tls, CollectorServer::Impl* impl,
+          CollectorServer* server, const CollectorService* service)
+      : stream_(MakeStream(std::move(socket), tls)),
         impl_(impl),
         server_(server),
         service_(service),
         ack_timer_(stream_.get_executor()) {
     beast::error_code ec;
-    auto remote = stream_.socket().remote_endpoint(ec);
+    auto remote = socket_layer().socket().remote_endpoint(ec);
     if (!ec) remote_ = remote.address().to_string();
   }
   ~Session() { --impl_->connections(); }
 
   void Run() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        // The handshake counts against the first request's deadline.
+        self->socket_layer().expires_after(
+            std::chrono::milliseconds(self->config().request_timeout_ms));
+        self->stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return self->Close();  // not TLS, no shared cipher, timeout, …
+          self->Read();
+        });
+      } else {
+        self->Read();
+      }
+    });
   }
 
  private:
+  static Stream MakeStream(tcp::socket socket, ssl::context* tls) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *tls);
+    } else {
+      (void)tls;
+      return Stream(std::move(socket));
+    }
+  }
+  beast::tcp_stream& socket_layer() { return beast::get_lowest_layer(stream_); }
   const CollectorConfig& config() const { return service_->config(); }
+
+  // TLS: no close_notify exchange (every answer has a Content-Length, so the client knows it
+  // read all of it).
+  void Close() {
+    beast::error_code ignored;
+    socket_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
 
   void Read() {
     parser_.emplace();
@@ -125,13 +185,13 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(40960 + 20480);
     // The first request of a connection and every later one must arrive within the request
     // timeout once started; idle keep-alive connections are bounded by the idle timeout.
-    stream_.expires_after(std::chrono::milliseconds(
+    socket_layer().expires_after(std::chrono::milliseconds(
         first_ ? config().request_timeout_ms
                : std::min(config().idle_timeout_ms, config().request_timeout_ms)));
     first_ = false;
     http::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -148,8 +208,7 @@ class Session : public std::enable_shared_from_this<Session> {
         Reply(SimpleResponse(400, "Bad request"), false);
         return;
       }
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      Close();
       return;
     }
     http::request<http::string_body> req = parser_->release();
@@ -163,7 +222,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     request.body = std::move(req.body());
     request.remote_address = remote_;
-    stream_.expires_never();
+    request.secure = kTls;
+    socket_layer().expires_never();
 
     HandledRequest handled = service_->Handle(request, server_->sink_healthy(), server_->healthy());
     response_ = ToBeast(handled.response);
@@ -175,7 +235,7 @@ class Session : public std::enable_shared_from_this<Session> {
     uint64_t id = 0;
     std::function<void(bool)> complete;
     if (durable) {
-      complete = [self = shared_from_this()](bool ok) {
+      complete = [self = this->shared_from_this()](bool ok) {
         asio::post(self->stream_.get_executor(), [self, ok] { self->OnAcked(ok); });
       };
     }
@@ -192,7 +252,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     request_id_ = id;
     ack_timer_.expires_after(std::chrono::milliseconds(config().ack_timeout_ms));
-    ack_timer_.async_wait([self = shared_from_this(), id](beast::error_code ec) {
+    ack_timer_.async_wait([self = this->shared_from_this(), id](beast::error_code ec) {
       if (ec) return;  // cancelled: resolved in time
       // Only the side that resolves the request answers it.
       if (self->server_->ResolveForSession(id, false, /*timed_out=*/true)) {
@@ -224,6 +284,10 @@ class Session : public std::enable_shared_from_this<Session> {
     res.result(static_cast<unsigned>(r.status));
     res.version(11);
     for (const auto& [name, value] : r.headers) res.insert(name, value);
+    if (config().hsts_enable) {
+      res.insert("Strict-Transport-Security",
+                 "max-age=" + std::to_string(config().hsts_max_age_seconds));
+    }
     res.body() = r.body;
     res.prepare_payload();
     if (head_) res.body().clear();  // HEAD: headers (with the GET length) only
@@ -234,20 +298,20 @@ class Session : public std::enable_shared_from_this<Session> {
     res.keep_alive(keep_alive);
     auto msg = std::make_shared<http::response<http::string_body>>(std::move(res));
     ++impl_->writing();
-    stream_.expires_after(std::chrono::milliseconds(config().request_timeout_ms));
-    http::async_write(stream_, *msg,
-                      [self = shared_from_this(), msg, keep_alive](beast::error_code ec, size_t) {
-                        --self->impl_->writing();
-                        if (!ec && keep_alive) {
-                          self->Read();
-                          return;
-                        }
-                        beast::error_code ignored;
-                        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-                      });
+    socket_layer().expires_after(std::chrono::milliseconds(config().request_timeout_ms));
+    http::async_write(
+        stream_, *msg,
+        [self = this->shared_from_this(), msg, keep_alive](beast::error_code ec, size_t) {
+          --self->impl_->writing();
+          if (!ec && keep_alive) {
+            self->Read();
+            return;
+          }
+          self->Close();
+        });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   CollectorServer::Impl* impl_;
   CollectorServer* server_;
   const CollectorService* service_;
@@ -264,20 +328,26 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
-void CollectorServer::Impl::Accept() {
-  acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) {
-      if (connections_.load() >= owner_->service_.config().max_connections) {
-        beast::error_code ignored;
-        s.close(ignored);
-      } else {
-        ++connections_;
-        std::make_shared<Session>(std::move(s), this, owner_, &owner_->service_)->Run();
-      }
-    }
-    Accept();
-  });
+void CollectorServer::Impl::Accept(tcp::acceptor& acceptor, ssl::context* tls) {
+  acceptor.async_accept(
+      asio::make_strand(ioc_), [this, &acceptor, tls](beast::error_code ec, tcp::socket s) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+        if (!ec) {
+          if (connections_.load() >= owner_->service_.config().max_connections) {
+            beast::error_code ignored;
+            s.close(ignored);
+          } else {
+            ++connections_;
+            const CollectorService* service = &owner_->service_;
+            if (tls != nullptr) {
+              std::make_shared<Session<true>>(std::move(s), tls, this, owner_, service)->Run();
+            } else {
+              std::make_shared<Session<false>>(std::move(s), nullptr, this, owner_, service)->Run();
+            }
+          }
+        }
+        Accept(acceptor, tls);
+      });
 }
 
 CollectorServer::CollectorServer(CollectorConfig config, CollectorEnv* env)

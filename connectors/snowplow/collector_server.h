@@ -35,7 +35,8 @@ class CollectorServer {
   CollectorServer(const CollectorServer&) = delete;
   CollectorServer& operator=(const CollectorServer&) = delete;
 
-  // Binds interface:port and starts config.threads server threads. IoError if it cannot bind.
+  // Binds interface:port (and interface:ssl.port with ssl.enable) and starts config.threads
+  // server threads. IoError if it cannot bind, InvalidConfig if the keystore cannot be loaded.
   Status Start();
   // First step of a graceful shutdown, once the worker no longer polls: from now on requests
   // with records are answered 503 (nothing is queued), requests whose records were queued but not
@@ -49,8 +50,9 @@ class CollectorServer {
   // included), answers the rest with 503 and stops the server threads. Idempotent. Any thread but
   // a server thread.
   void Stop();
-  // The bound port (useful with port 0). Valid after Start.
+  // The bound ports (useful with port 0). Valid after Start; ssl_port() is 0 without ssl.enable.
   int port() const { return port_; }
+  int ssl_port() const { return ssl_port_; }
 
   // Up to `max` queued records; waits up to `wait` when none are queued. Any thread; OnRecordDone
   // may run meanwhile (the worker calls CommitRecord while the task's Poll waits).
@@ -85,6 +87,7 @@ class CollectorServer {
 
   CollectorService service_;
   int port_ = 0;
+  int ssl_port_ = 0;
   std::unique_ptr<Impl> impl_;
 
   std::mutex mu_;

@@ -217,6 +217,22 @@ HandledRequest CollectorService::Handle(const CollectorRequest& request, bool si
   const std::string& m = request.method;
   const bool get = m == "GET" || m == "HEAD";
 
+  if (config_.ssl_enable && config_.ssl_redirect && !request.secure) {
+    // Same host (without its port) and target over https on ssl.port; nothing is sunk.
+    const std::string* host = FindHeader(request.headers, "Host");
+    std::string_view name = host ? Trim(*host) : std::string_view();
+    name = name.substr(0, name.starts_with('[') ? name.find(']') + 1 : name.find(':'));
+    if (name.empty()) {
+      text(400, "Bad request: no Host header to redirect to https");
+      return out;
+    }
+    resp.status = 301;
+    resp.headers.emplace_back(
+        "Location", "https://" + std::string(name) +
+                        (config_.ssl_port == 443 ? "" : ":" + std::to_string(config_.ssl_port)) +
+                        target);
+    return out;
+  }
   if (m == "OPTIONS") {
     std::string origin = "*";
     if (const std::string* o = FindHeader(request.headers, "Origin")) {

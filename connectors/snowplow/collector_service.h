@@ -65,6 +65,9 @@ class CollectorService {
                         bool healthy = true) const;
 
   const CollectorConfig& config() const { return config_; }
+  // The port the https server bound (ssl.port 0 picks one), for ssl.redirect's Location. Call
+  // before requests are handled.
+  void set_bound_ssl_port(int port) { config_.ssl_port = port; }
 
  private:
   HandledRequest Track(const CollectorRequest& request, const std::string& path,

@@ -56,6 +56,7 @@ class SnowplowCollectorSourceTask : public SourceTask {
 
   // The bound port, after Start.
   int port() const { return server_ ? server_->port() : 0; }
+  int ssl_port() const { return server_ ? server_->ssl_port() : 0; }
   CollectorServer* server_for_test() { return server_.get(); }
 
  private:

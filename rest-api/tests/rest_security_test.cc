@@ -1,17 +1,13 @@
 // HTTPS listeners (PEM keystore made by the openssl CLI in the test) and HTTP Basic
 // authentication, against a real RestServer over the network.
 #include <gtest/gtest.h>
-#include <stdlib.h>
-
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 
 #include "rest-api/basic_auth.h"
 #include "rest-api/rest_server.h"
 #include "rest-api/tests/fake_herder.h"
 #include "rest-api/tests/http_test_client.h"
+#include "tests/harness/harness.h"
 
 namespace tributary::rest {
 namespace {
@@ -21,38 +17,6 @@ using testing::Fetch;
 using testing::FetchTls;
 using testing::HttpResult;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// A temporary directory with a self-signed certificate for 127.0.0.1: keystore.pem (key and
-// certificate, as Kafka's PEM keystore), encrypted.pem (the key encrypted with "s3cret") and
-// cert.pem (what a client trusts).
-class Certificates {
- public:
-  Certificates() {
-    char pattern[] = "/tmp/tributary-tls-XXXXXX";
-    dir_ = mkdtemp(pattern);
-    const std::string cmd =
-        "cd " + dir_ +
-        " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-        " -keyout key.pem -out cert.pem -days 2 -subj /CN=localhost"
-        " -addext subjectAltName=IP:127.0.0.1,DNS:localhost 2>/dev/null"
-        " && cat key.pem cert.pem > keystore.pem"
-        " && openssl pkey -in key.pem -aes256 -passout pass:s3cret -out enc_key.pem"
-        " && cat enc_key.pem cert.pem > encrypted.pem";
-    ok_ = std::system(cmd.c_str()) == 0;
-  }
-  ~Certificates() { std::filesystem::remove_all(dir_); }
-  bool ok() const { return ok_; }
-  std::string File(const std::string& name) const { return dir_ + "/" + name; }
-
- private:
-  std::string dir_;
-  bool ok_ = false;
-};
-
 class RestSecurityTest : public ::testing::Test {
  protected:
   Status StartServer(RestServerConfig config) {
@@ -61,7 +25,7 @@ class RestSecurityTest : public ::testing::Test {
     return server_->Start();
   }
 
-  Certificates certs_;
+  tributary::testing::TestCertificates certs_;
   FakeHerder herder_;
   std::unique_ptr<RestServer> server_;
 };
@@ -161,7 +125,7 @@ TEST(BasicAuthenticatorTest, HashedLinesVerifyOnlyTheRightPassword) {
 
 TEST(BasicAuthenticatorTest, MalformedFilesAreRejectedWithTheLineNumber) {
   auto line = *BasicAuthenticator::HashLine("alice", "pw", 5);
-  for (const std::string bad : std::vector<std::string>{
+  for (const std::string& bad : std::vector<std::string>{
            "alice:plain-password", "alice:md5:1:c2FsdA==:aGFzaA==",
            "alice:pbkdf2-sha256:x:c2FsdA==:aGFzaA==", "alice:pbkdf2-sha256:5:c2FsdA==:short",
            ":pbkdf2-sha256:5:c2FsdA==:aGFzaA=="}) {

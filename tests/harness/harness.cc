@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -26,6 +27,18 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);
+}
+
+TestCertificates::TestCertificates() {
+  const std::string cmd =
+      "cd '" + dir_.path().string() +
+      "' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+      " -keyout key.pem -out cert.pem -days 2 -subj /CN=localhost"
+      " -addext subjectAltName=IP:127.0.0.1,DNS:localhost 2>/dev/null"
+      " && cat key.pem cert.pem > keystore.pem"
+      " && openssl pkey -in key.pem -aes256 -passout pass:s3cret -out enc_key.pem"
+      " && cat enc_key.pem cert.pem > encrypted.pem";
+  ok_ = std::system(cmd.c_str()) == 0;
 }
 
 Process::Process(std::vector<std::string> argv, std::string log_path)

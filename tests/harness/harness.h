@@ -27,6 +27,20 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// A self-signed certificate for 127.0.0.1 / localhost made by the openssl CLI in a temp dir:
+// keystore.pem (key and certificate, Kafka's PEM keystore), encrypted.pem (the same with the key
+// encrypted with "s3cret") and cert.pem (what a client trusts). ok() is false if openssl failed.
+class TestCertificates {
+ public:
+  TestCertificates();
+  bool ok() const { return ok_; }
+  std::string File(const std::string& name) const { return dir_.File(name); }
+
+ private:
+  TempDir dir_;
+  bool ok_ = false;
+};
+
 // A child process with stdout and stderr captured to a file. Killed (SIGKILL) on destruction if
 // still running, so a failing test never leaves it behind.
 class Process {

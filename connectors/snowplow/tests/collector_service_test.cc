@@ -295,6 +295,28 @@ TEST_F(CollectorServiceTest, RedirectsWhenEnabledOnlyToAllowedDomains) {
   EXPECT_EQ(Send("GET", "/r/tp2").response.status, 400);
 }
 
+TEST_F(CollectorServiceTest, SslRedirectSendsPlainHttpToHttpsOnTheSslPort) {
+  config_.ssl_enable = true;
+  config_.ssl_redirect = true;
+  config_.ssl_port = 8443;
+  auto h = Send("GET", "/i?e=pv&aid=x", {{"Host", "c.example.com:8080"}});
+  EXPECT_EQ(h.response.status, 301);
+  EXPECT_EQ(Header(h.response, "Location"), "https://c.example.com:8443/i?e=pv&aid=x");
+  EXPECT_TRUE(h.good.empty());  // nothing is sunk for a redirected request
+  config_.ssl_port = 443;
+  h = Send("POST", "/com.snowplowanalytics.snowplow/tp2", {{"Host", "[::1]:80"}}, "{}");
+  EXPECT_EQ(Header(h.response, "Location"), "https://[::1]/com.snowplowanalytics.snowplow/tp2");
+  EXPECT_TRUE(h.good.empty());
+  EXPECT_EQ(Send("GET", "/i?e=pv").response.status, 400);  // no Host to redirect to
+  // Requests that arrived over TLS are served.
+  CollectorService service(config_, &env_);
+  CollectorRequest secure{"GET", "/i?e=pv", {{"Host", "c.example.com"}}, "", "10.0.0.9", true};
+  EXPECT_EQ(service.Handle(secure).response.status, 200);
+  // Without ssl.redirect plain HTTP is served too.
+  config_.ssl_redirect = false;
+  EXPECT_EQ(Send("GET", "/i?e=pv", {{"Host", "c.example.com"}}).response.status, 200);
+}
+
 TEST_F(CollectorServiceTest, MalformedInputNeverCrashes) {
   for (const char* target : {"/i?%", "/i?%zz&&=&nuid=%", "i", "", "/%00/%ff", "/i?nuid"}) {
     auto h = Send("GET", target, {{"Cookie", ";;=;sp;=x"}, {"Origin", "::::"}});

@@ -6,42 +6,76 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <functional>
 #include <future>
+#include <map>
 #include <thread>
+
+#include "tests/harness/harness.h"
 
 namespace tributary::connectors::snowplow {
 namespace {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 using namespace std::chrono_literals;
 
 struct Reply {
   int status = 0;
   std::string body;
+  std::map<std::string, std::string> headers;
 };
+
+// One request and its answer on a connected stream (plain or TLS).
+template <class Stream>
+Reply Exchange(Stream& stream, http::verb method, const std::string& target,
+               const std::string& body) {
+  http::request<http::string_body> req(method, target, 11);
+  req.set(http::field::host, "127.0.0.1");
+  if (method == http::verb::post) req.set(http::field::content_type, "application/json");
+  req.body() = body;
+  req.prepare_payload();
+  beast::error_code ec;
+  http::write(stream, req, ec);
+  if (ec) return {-1, ec.message(), {}};
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(1 << 20);
+  http::read(stream, buffer, parser, ec);
+  if (ec) return {-1, ec.message(), {}};
+  Reply reply{static_cast<int>(parser.get().result_int()), parser.get().body(), {}};
+  for (const auto& field : parser.get()) {
+    reply.headers[std::string(field.name_string())] = std::string(field.value());
+  }
+  return reply;
+}
 
 Reply Send(int port, http::verb method, const std::string& target, const std::string& body = "") {
   boost::asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.connect(
       tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)));
-  http::request<http::string_body> req(method, target, 11);
-  req.set(http::field::host, "127.0.0.1");
-  if (method == http::verb::post) req.set(http::field::content_type, "application/json");
-  req.body() = body;
-  req.prepare_payload();
-  http::write(stream, req);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(1 << 20);
+  return Exchange(stream, method, target, body);
+}
+
+// Over TLS, trusting only `ca_file`.
+Reply SendTls(int port, const std::string& ca_file, http::verb method, const std::string& target) {
+  boost::asio::io_context ioc;
+  ssl::context context(ssl::context::tls_client);
+  context.load_verify_file(ca_file);
+  context.set_verify_mode(ssl::verify_peer);
+  beast::ssl_stream<beast::tcp_stream> stream(ioc, context);
+  beast::get_lowest_layer(stream).expires_after(10s);
+  beast::get_lowest_layer(stream).connect(
+      tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)));
   beast::error_code ec;
-  http::read(stream, buffer, parser, ec);
-  if (ec) return {-1, ec.message()};
-  return {static_cast<int>(parser.get().result_int()), parser.get().body()};
+  stream.handshake(ssl::stream_base::client, ec);
+  if (ec) return {-1, "handshake: " + ec.message(), {}};
+  return Exchange(stream, method, target, "");
 }
 
 class SnowplowSourceTaskTest : public ::testing::Test {
@@ -274,6 +308,68 @@ TEST(SnowplowShutdownTest, PreTerminationPeriodKeepsServingWithHealth503) {
   stopped.get();
   EXPECT_GE(std::chrono::steady_clock::now() - start, 3s);
   EXPECT_FALSE(CanConnect(port));
+}
+
+// ssl.enable: HTTPS on ssl.port with the PEM keystore, durable acknowledgement as over HTTP;
+// ssl.redirect sends plain HTTP there; hsts.enable marks every answer.
+TEST_F(SnowplowSourceTaskTest, ServesHttpsWithAPemKeystore) {
+  testing::TestCertificates certs;
+  ASSERT_TRUE(certs.ok());
+  StartTask({{"ssl.enable", "true"},
+             {"ssl.port", "0"},
+             {"ssl.redirect", "true"},
+             {"ssl.keystore.location", certs.File("encrypted.pem")},
+             {"ssl.key.password", "s3cret"},
+             {"hsts.enable", "true"},
+             {"hsts.maxAge", "1 day"}});
+  const int ssl_port = task_.ssl_port();
+  ASSERT_GT(ssl_port, 0);
+  auto reply = std::async(std::launch::async, [&] {
+    return SendTls(ssl_port, certs.File("cert.pem"), http::verb::get, "/i?e=pv");
+  });
+  auto records = PollRecords(1);
+  ASSERT_EQ(records.size(), 1u);
+  auto payload = DeserializeThrift(
+      std::string(records[0].value.as_bytes().begin(), records[0].value.as_bytes().end()));
+  ASSERT_TRUE(payload.ok());
+  EXPECT_EQ(payload->querystring, "e=pv");
+  EXPECT_EQ(reply.wait_for(200ms), std::future_status::timeout);  // durable: waits for Kafka
+  RecordMetadata metadata{"good", 0, 0, std::nullopt};
+  task_.CommitRecord(records[0], &metadata);
+  Reply got = reply.get();
+  EXPECT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(got.body, PixelGif());
+  EXPECT_EQ(got.headers["Strict-Transport-Security"], "max-age=86400");
+
+  Reply plain = Send(port_, http::verb::get, "/i?e=pv");
+  EXPECT_EQ(plain.status, 301);
+  EXPECT_EQ(plain.headers["Location"], "https://127.0.0.1:" + std::to_string(ssl_port) + "/i?e=pv");
+  EXPECT_EQ(plain.headers["Strict-Transport-Security"], "max-age=86400");
+  // A client speaking plain HTTP to the TLS port gets no answer and the server keeps serving.
+  EXPECT_EQ(Send(ssl_port, http::verb::get, "/health").status, -1);
+  EXPECT_EQ(SendTls(ssl_port, certs.File("cert.pem"), http::verb::get, "/health").status, 200);
+}
+
+TEST(SnowplowConfigTest, SslNeedsALoadableKeystore) {
+  auto missing =
+      ParseCollectorConfig({{"streams.good", "g"}, {"streams.bad", "b"}, {"ssl.enable", "true"}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("ssl.keystore.location"), std::string::npos);
+  testing::TestCertificates certs;
+  ASSERT_TRUE(certs.ok());
+  SnowplowCollectorSourceTask task;
+  Status wrong_password = task.Start({{"streams.good", "g"},
+                                      {"streams.bad", "b"},
+                                      {"interface", "127.0.0.1"},
+                                      {"port", "0"},
+                                      {"ssl.enable", "true"},
+                                      {"ssl.port", "0"},
+                                      {"ssl.keystore.location", certs.File("encrypted.pem")},
+                                      {"ssl.key.password", "wrong"}});
+  ASSERT_FALSE(wrong_password.ok());
+  EXPECT_NE(wrong_password.message().find(certs.File("encrypted.pem")), std::string::npos)
+      << wrong_password.message();
+  EXPECT_NE(wrong_password.message().find("ssl.key.password"), std::string::npos);
 }
 
 TEST(SnowplowConfigTest, RejectsBadValuesNamingTheKey) {
