@@ -4,10 +4,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -195,6 +198,7 @@ class PluginSourceTask : public SourceTask {
     if (!handle_) create_error_ = CallError(TRIBUTARY_INTERNAL, error, "source_task_new");
   }
   ~PluginSourceTask() override {
+    StopFetcher();
     if (handle_) library_->api->source_task_destroy(handle_);
   }
 
@@ -210,14 +214,27 @@ class PluginSourceTask : public SourceTask {
     return rc == TRIBUTARY_OK ? Status::Ok() : CallError(rc, error, "source_task_start");
   }
 
+  // The plugin's next batch is fetched by a thread of this task while the caller decodes the
+  // previous one, so the plugin making and encoding batch N+1 overlaps the host decoding batch N
+  // (the plugin's buffer is only borrowed until its next poll, so the fetcher copies it). At most
+  // one batch waits; one polled but never taken is never sent, so never committed.
   Result<std::vector<SourceRecord>> Poll() override {
-    tributary_error error;
-    const uint8_t* data = nullptr;
-    size_t size = 0;
-    int32_t rc = library_->api->source_task_poll(handle_, &data, &size, &error);
-    if (rc != TRIBUTARY_OK) return CallError(rc, error, "source_task_poll");
+    if (!handle_) return create_error_;
+    {
+      std::unique_lock lock(fetch_mutex_);
+      if (stop_fetching_) return Status::Cancelled("the task was stopped");
+      if (!fetcher_.joinable()) fetcher_ = std::thread([this] { FetchLoop(); });
+      fetched_cv_.wait(lock, [this] { return fetched_; });
+      fetched_ = false;
+      taken_.swap(fetched_data_);
+      Status st = std::move(fetched_status_);
+      fetched_status_ = Status::Ok();
+      lock.unlock();
+      fetch_cv_.notify_one();
+      if (!st.ok()) return st;
+    }
     std::vector<SourceRecord> records;
-    sdk::Reader reader(data, size);
+    sdk::Reader reader(taken_);
     reader.UseSchemaCache(&schemas_);
     if (!reader.SourceBatch(&records)) return reader.Error("source records");
     return records;
@@ -255,6 +272,7 @@ class PluginSourceTask : public SourceTask {
   }
 
   void Stop() override {
+    StopFetcher();  // source_task_stop never overlaps source_task_poll
     if (handle_) library_->api->source_task_stop(handle_);
   }
 
@@ -281,11 +299,52 @@ class PluginSourceTask : public SourceTask {
   }
 
  private:
+  // Polls the plugin whenever the last batch was taken, until StopFetcher.
+  void FetchLoop() {
+    std::unique_lock lock(fetch_mutex_);
+    while (true) {
+      fetch_cv_.wait(lock, [this] { return !fetched_ || stop_fetching_; });
+      if (stop_fetching_) return;
+      lock.unlock();
+      tributary_error error;
+      const uint8_t* data = nullptr;
+      size_t size = 0;
+      int32_t rc = library_->api->source_task_poll(handle_, &data, &size, &error);
+      Status st = rc == TRIBUTARY_OK ? Status::Ok() : CallError(rc, error, "source_task_poll");
+      fetch_buffer_.assign(reinterpret_cast<const char*>(data), st.ok() ? size : 0);
+      lock.lock();
+      fetched_data_.swap(fetch_buffer_);
+      fetched_status_ = std::move(st);
+      fetched_ = true;
+      fetched_cv_.notify_one();
+    }
+  }
+  // Ends the fetcher once its current poll (if any) returned.
+  void StopFetcher() {
+    {
+      std::lock_guard lock(fetch_mutex_);
+      stop_fetching_ = true;
+    }
+    fetch_cv_.notify_one();
+    if (fetcher_.joinable()) fetcher_.join();
+  }
+
   LibraryPtr library_;
   const sdk::ConnectorDescriptor* descriptor_;
   tributary_source_task* handle_ = nullptr;
   Status create_error_;
   std::unordered_map<std::string, SchemaPtr> schemas_;  // used by Poll only
+  std::string taken_;                                   // the batch Poll decodes
+
+  std::mutex fetch_mutex_;
+  std::condition_variable fetch_cv_;    // the fetcher waits: batch taken, or stop
+  std::condition_variable fetched_cv_;  // Poll waits: a batch (or an error) is ready
+  bool fetched_ = false;
+  bool stop_fetching_ = false;
+  std::string fetched_data_;  // the ready batch, when fetched_
+  Status fetched_status_;     // the ready poll's error, when fetched_
+  std::string fetch_buffer_;  // the fetcher's own (its copy of the plugin's buffer)
+  std::thread fetcher_;
 };
 
 class PluginSinkTask : public SinkTask {

@@ -361,10 +361,10 @@ class Reader {
     p_ += sizeof(T);
     return true;
   }
-  bool U8(uint8_t* v) { return Fixed(v); }
-  bool U32(uint32_t* v) { return Fixed(v); }
-  bool I32(int32_t* v) { return Fixed(v); }
-  bool I64(int64_t* v) { return Fixed(v); }
+  [[gnu::always_inline]] bool U8(uint8_t* v) { return Fixed(v); }
+  [[gnu::always_inline]] bool U32(uint32_t* v) { return Fixed(v); }
+  [[gnu::always_inline]] bool I32(int32_t* v) { return Fixed(v); }
+  [[gnu::always_inline]] bool I64(int64_t* v) { return Fixed(v); }
   [[gnu::always_inline]] bool StrView(std::string_view* s) {
     uint32_t n;
     if (!U32(&n) || !Need(n)) return false;
@@ -379,7 +379,7 @@ class Reader {
     return true;
   }
   // A count of items each at least `min_item_size` bytes long, checked against what is left.
-  bool Count(uint32_t* n, size_t min_item_size = 1) {
+  [[gnu::always_inline]] bool Count(uint32_t* n, size_t min_item_size = 1) {
     if (!U32(n)) return false;
     if (static_cast<uint64_t>(*n) * min_item_size > static_cast<uint64_t>(end_ - p_)) {
       return Fail("count " + std::to_string(*n) + " exceeds the buffer");
@@ -560,102 +560,18 @@ class Reader {
     return true;
   }
 
-  bool Val(Value* v, int depth = 0) {
-    if (depth > kMaxDepth) return Fail("value nested too deeply");
-    uint8_t kind;
-    if (!U8(&kind)) return false;
-    switch (static_cast<ValueKind>(kind)) {
-      case ValueKind::kNull:
-        *v = Value();
-        return true;
-      case ValueKind::kBoolean: {
-        uint8_t b;
-        if (!U8(&b)) return false;
-        *v = Value::Boolean(b != 0);
-        return true;
-      }
-      case ValueKind::kInt8:
-        return Prim<int8_t>(v, &Value::Int8);
-      case ValueKind::kInt16:
-        return Prim<int16_t>(v, &Value::Int16);
-      case ValueKind::kInt32:
-        return Prim<int32_t>(v, &Value::Int32);
-      case ValueKind::kInt64:
-        return Prim<int64_t>(v, &Value::Int64);
-      case ValueKind::kFloat32:
-        return Prim<float>(v, &Value::Float32);
-      case ValueKind::kFloat64:
-        return Prim<double>(v, &Value::Float64);
-      case ValueKind::kString: {
-        std::string_view s;
-        if (!StrView(&s)) return false;
-        *v = Value::String(std::string(s));
-        return true;
-      }
-      case ValueKind::kBytes: {
-        std::string_view s;
-        if (!StrView(&s)) return false;
-        *v = Value::BytesValue(Bytes(s.begin(), s.end()));
-        return true;
-      }
-      case ValueKind::kArray: {
-        uint32_t n;
-        if (!Count(&n)) return false;
-        Value::Array array(n);
-        for (Value& e : array) {
-          if (!Val(&e, depth + 1)) return false;
-        }
-        *v = Value::ArrayValue(std::move(array));
-        return true;
-      }
-      case ValueKind::kMap: {
-        uint32_t n;
-        if (!Count(&n, 2)) return false;
-        Value::Map map(n);
-        for (MapEntry& e : map) {
-          if (!Val(&e.key, depth + 1) || !Val(&e.value, depth + 1)) return false;
-        }
-        *v = Value::MapValue(std::move(map));
-        return true;
-      }
-      case ValueKind::kStruct: {
-        SchemaPtr schema;
-        if (!SchemaRef(&schema, depth + 1)) return false;
-        if (!schema || schema->type() != SchemaType::kStruct) {
-          return Fail("struct value without a struct schema");
-        }
-        uint32_t n;
-        if (!Count(&n)) return false;
-        if (n != schema->fields().size()) return Fail("struct value does not match its schema");
-        Struct s(std::move(schema));
-        for (uint32_t i = 0; i < n; ++i) {
-          Value field;
-          if (!Val(&field, depth + 1)) return false;
-          // By position: the fields were written in the schema's order (n was checked above).
-          if (!field.is_null()) s.Put(static_cast<int>(i), std::move(field));
-        }
-        *v = Value::StructValue(std::move(s));
-        return true;
-      }
-      case ValueKind::kDecimal: {
-        DecimalValue d;
-        if (!Str(&d.unscaled) || !I32(&d.scale)) return false;
-        *v = Value::DecimalValue(std::move(d));
-        return true;
-      }
-    }
-    return Fail("bad value kind " + std::to_string(kind));
-  }
+  bool Val(Value* v, int depth = 0) { return Decode(depth, Assign{v}); }
 
   bool SourceMapValue(SourceMap* map) {
     uint32_t n;
     if (!Count(&n, 5)) return false;
     for (uint32_t i = 0; i < n; ++i) {
-      std::string k;
-      Value v;
-      if (!Str(&k) || !Val(&v)) return false;
-      // Written from a std::map, so keys come sorted: the end is the right hint.
-      map->insert_or_assign(map->end(), std::move(k), std::move(v));
+      std::string_view k;
+      if (!StrView(&k)) return false;
+      // Written from a std::map, so keys come sorted: the end is the right hint. A repeated key
+      // (not from our writer) keeps the last value, as assignment would.
+      auto it = map->try_emplace(map->end(), std::string(k));
+      if (!Val(&it->second)) return false;
     }
     return true;
   }
@@ -692,7 +608,7 @@ class Reader {
   }
 
  private:
-  bool Fail(std::string message) {
+  [[gnu::noinline, gnu::cold]] bool Fail(std::string message) {
     if (error_.empty()) error_ = std::move(message);
     p_ = end_;
     return false;
@@ -703,12 +619,111 @@ class Reader {
     if (!error_.empty()) return false;
     return Fail("truncated");
   }
-  template <typename T>
-  bool Prim(Value* v, Value (*make)(T)) {
+  template <typename T, typename Emit>
+  bool Prim(Emit& emit, Value (*make)(T)) {
     T x;
     if (!Fixed(&x)) return false;
-    *v = make(x);
+    emit(make(x));
     return true;
+  }
+  // Where Decode puts a value: assigned to a Value, or put into a struct's field.
+  struct Assign {
+    Value* v;
+    void operator()(Value&& value) const { *v = std::move(value); }
+  };
+  struct PutField {
+    Struct* s;
+    int index;
+    void operator()(Value&& value) const {
+      if (!value.is_null()) s->Put(index, std::move(value));
+    }
+  };
+  // Decodes one value and hands it to `emit` as a temporary, which moves it into its place: a
+  // struct field goes straight into its struct, with no Value in between (this runs per field).
+  template <typename Emit>
+  bool Decode(int depth, Emit emit) {
+    if (depth > kMaxDepth) return Fail("value nested too deeply");
+    uint8_t kind;
+    if (!U8(&kind)) return false;
+    switch (static_cast<ValueKind>(kind)) {
+      case ValueKind::kNull:
+        emit(Value());
+        return true;
+      case ValueKind::kBoolean: {
+        uint8_t b;
+        if (!U8(&b)) return false;
+        emit(Value::Boolean(b != 0));
+        return true;
+      }
+      case ValueKind::kInt8:
+        return Prim<int8_t>(emit, &Value::Int8);
+      case ValueKind::kInt16:
+        return Prim<int16_t>(emit, &Value::Int16);
+      case ValueKind::kInt32:
+        return Prim<int32_t>(emit, &Value::Int32);
+      case ValueKind::kInt64:
+        return Prim<int64_t>(emit, &Value::Int64);
+      case ValueKind::kFloat32:
+        return Prim<float>(emit, &Value::Float32);
+      case ValueKind::kFloat64:
+        return Prim<double>(emit, &Value::Float64);
+      case ValueKind::kString: {
+        std::string_view s;
+        if (!StrView(&s)) return false;
+        emit(Value::String(std::string(s)));
+        return true;
+      }
+      case ValueKind::kBytes: {
+        std::string_view s;
+        if (!StrView(&s)) return false;
+        emit(Value::BytesValue(Bytes(s.begin(), s.end())));
+        return true;
+      }
+      case ValueKind::kArray: {
+        uint32_t n;
+        if (!Count(&n)) return false;
+        Value::Array array(n);
+        for (Value& e : array) {
+          if (!Val(&e, depth + 1)) return false;
+        }
+        emit(Value::ArrayValue(std::move(array)));
+        return true;
+      }
+      case ValueKind::kMap: {
+        uint32_t n;
+        if (!Count(&n, 2)) return false;
+        Value::Map map(n);
+        for (MapEntry& e : map) {
+          if (!Val(&e.key, depth + 1) || !Val(&e.value, depth + 1)) return false;
+        }
+        emit(Value::MapValue(std::move(map)));
+        return true;
+      }
+      case ValueKind::kStruct: {
+        SchemaPtr schema;
+        if (!SchemaRef(&schema, depth + 1)) return false;
+        if (!schema || schema->type() != SchemaType::kStruct) {
+          return Fail("struct value without a struct schema");
+        }
+        uint32_t n;
+        if (!Count(&n)) return false;
+        if (n != schema->fields().size()) return Fail("struct value does not match its schema");
+        Struct s(std::move(schema));
+        for (uint32_t i = 0; i < n; ++i) {
+          // By position: the fields were written in the schema's order (n was checked above).
+          if (!Decode(depth + 1, PutField{&s, static_cast<int>(i)})) return false;
+        }
+        emit(Value::StructValue(std::move(s)));
+        return true;
+      }
+      case ValueKind::kDecimal: {
+        DecimalValue d;
+        if (!Str(&d.unscaled) || !I32(&d.scale)) return false;
+        emit(Value::DecimalValue(std::move(d)));
+        return true;
+      }
+    }
+    return Fail("bad value kind " + std::to_string(kind));
   }
 
   bool SchemaTable(std::vector<SchemaPtr>* table) {
