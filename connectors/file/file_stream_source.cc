@@ -185,41 +185,42 @@ void FileStreamSourceTask::ExtractLines(std::vector<SourceRecord>& out, int64_t 
   while (static_cast<int64_t>(out.size()) < batch_size_) {
     const char* base = buffer_.data() + buffer_start_;
     size_t n = buffer_.size() - buffer_start_;
-    size_t i = scan_from_;
-    size_t until = std::string::npos;
-    size_t next = 0;
-    for (; i < n; ++i) {
-      char c = base[i];
-      if (c == '\n') {
-        until = i;
-        next = i + 1;
-        break;
-      }
-      if (c == '\r') {
-        if (i + 1 >= n) break;  // cannot tell "\r" from "\r\n" yet: wait for the next byte
-        until = i;
-        next = base[i + 1] == '\n' ? i + 2 : i + 1;
-        break;
-      }
+    // The first '\n' or '\r' at or after scan_from_, found with memchr (vectorised) rather than a
+    // loop over every byte.
+    size_t until = n;
+    if (const void* lf = std::memchr(base + scan_from_, '\n', n - scan_from_)) {
+      until = static_cast<size_t>(static_cast<const char*>(lf) - base);
     }
-    if (until == std::string::npos) {
-      scan_from_ = i;
+    if (const void* cr = std::memchr(base + scan_from_, '\r', until - scan_from_)) {
+      until = static_cast<size_t>(static_cast<const char*>(cr) - base);
+    }
+    size_t next;
+    if (until == n) {
+      scan_from_ = n;
       return;
     }
+    if (base[until] == '\n') {
+      next = until + 1;
+    } else if (until + 1 >= n) {
+      scan_from_ = until;  // cannot tell "\r" from "\r\n" yet: wait for the next byte
+      return;
+    } else {
+      next = base[until + 1] == '\n' ? until + 2 : until + 1;
+    }
     position_ += static_cast<int64_t>(next);
-    SourceRecord record;
+    SourceRecord& record = out.emplace_back();  // built in place: a SourceRecord is large
     record.topic = topic_;
     record.value_schema = schemas::String();
     record.value = Value::String(std::string(base, until));
     record.timestamp = timestamp_ms;
+    // emplace, not an initializer list: that would build each entry twice (a list is copied).
     if (stdin_) {
-      record.source_partition = {{kFilenameField, Value::Null()}};
-      record.source_offset = {{kPositionField, Value::Null()}};
+      record.source_partition.emplace(kFilenameField, Value::Null());
+      record.source_offset.emplace(kPositionField, Value::Null());
     } else {
-      record.source_partition = {{kFilenameField, Value::String(filename_)}};
-      record.source_offset = {{kPositionField, Value::Int64(position_)}};
+      record.source_partition.emplace(kFilenameField, Value::String(filename_));
+      record.source_offset.emplace(kPositionField, Value::Int64(position_));
     }
-    out.push_back(std::move(record));
     buffer_start_ += next;
     scan_from_ = 0;
   }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <iterator>
 #include <thread>
 
 namespace tributary::runtime {
@@ -12,6 +13,10 @@ namespace {
 constexpr auto kIdleKafkaPoll = std::chrono::milliseconds(100);
 constexpr auto kMinRetryBackoff = std::chrono::milliseconds(300);
 constexpr auto kMaxRetryBackoff = std::chrono::milliseconds(60000);
+// Batches PollLoop may hand over ahead of SendLoop. More than one made the file-source benchmark
+// slower on a loaded 2-core machine (more records in flight, the poll thread competing with the
+// task and librdkafka threads for the cores).
+constexpr size_t kMaxBatchesAhead = 1;
 
 std::string DescribeRecord(const SourceRecord& record) {
   std::string partition;
@@ -90,6 +95,12 @@ Status WorkerSourceTask::Execute() {
 void WorkerSourceTask::PollLoop() {
   auto backoff = kMinRetryBackoff;
   while (!stopping()) {
+    std::list<Batch> released;
+    {
+      std::lock_guard lock(handoff_mutex_);
+      released.swap(released_batches_);
+    }
+    released.clear();  // here, not on the task thread
     if (paused()) {
       WaitFor(kIdleKafkaPoll);
       continue;
@@ -111,10 +122,11 @@ void WorkerSourceTask::PollLoop() {
     }
     backoff = kMinRetryBackoff;
     if (polled->empty()) continue;
-    // One batch waits at most: back-pressure from the producer reaches Poll through here.
-    handoff_cv_.wait(lock, [this] { return !handoff_ || handoff_closed_; });
+    // Back-pressure from the producer reaches Poll through here.
+    handoff_cv_.wait(lock,
+                     [this] { return handoff_.size() < kMaxBatchesAhead || handoff_closed_; });
     if (handoff_closed_) return;
-    handoff_ = std::move(*polled);
+    handoff_.push_back(std::move(*polled));
     lock.unlock();
     rd_kafka_queue_yield(main_queue_);  // ends the sender's wait in rd_kafka_poll at once
   }
@@ -136,91 +148,114 @@ Status WorkerSourceTask::SendLoop() {
     {
       std::lock_guard lock(handoff_mutex_);
       if (!poll_failure_.ok()) return poll_failure_;
-      batch.swap(handoff_);
+      if (!handoff_.empty()) {
+        batch = std::move(handoff_.front());
+        handoff_.pop_front();
+      }
     }
     if (!batch) {
       // Serves delivery reports (and so CommitRecord) while waiting; a new batch ends the wait.
-      rd_kafka_poll(producer_.get(), static_cast<int>(kIdleKafkaPoll.count()));
+      // The wait ends by the next offset commit too, so that offsets of records acknowledged
+      // while idle are committed on time rather than up to kIdleKafkaPoll late.
+      auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_commit -
+                                                               std::chrono::steady_clock::now());
+      wait = std::clamp(wait, std::chrono::milliseconds(0), kIdleKafkaPoll);
+      rd_kafka_poll(producer_.get(), static_cast<int>(wait.count()));
       continue;
     }
     handoff_cv_.notify_all();
-    TRIBUTARY_RETURN_IF_ERROR(SendRecords(*batch));
+    TRIBUTARY_RETURN_IF_ERROR(SendRecords(std::move(*batch)));
     rd_kafka_poll(producer_.get(), 0);  // serve delivery reports
   }
   return fatal_;
 }
 
-Status WorkerSourceTask::SendRecords(std::vector<SourceRecord>& records) {
-  for (SourceRecord& record : records) {
-    TRIBUTARY_RETURN_IF_ERROR(Send(std::move(record)));
+Status WorkerSourceTask::SendRecords(std::vector<SourceRecord> records) {
+  if (records.empty()) return Status::Ok();
+  Batch& batch = batches_.emplace_back();
+  batch.self = std::prev(batches_.end());
+  batch.records = std::move(records);
+  batch.submitted.resize(batch.records.size());
+  batch.unreleased = batch.records.size();
+  for (size_t i = 0; i < batch.records.size(); ++i) {
+    // Records not sent because of a stop are never committed: replayed after a restart.
+    if (stopping()) return Status::Ok();
+    Submitted* submitted = &batch.submitted[i];
+    submitted->record = &batch.records[i];
+    submitted->batch = &batch;
+    // The last record's release may free the batch: nothing of it is touched after the loop.
+    const bool last = i + 1 == batch.records.size();
+    TRIBUTARY_RETURN_IF_ERROR(Send(submitted));
     if (!fatal_.ok()) return fatal_;
+    if (last) break;
   }
   return Status::Ok();
 }
 
-Status WorkerSourceTask::Send(SourceRecord record) {
+Status WorkerSourceTask::Send(Submitted* submitted) {
   // CommitRecord and error reports get the record as the task produced it, before transforms (as
   // in Connect), so a chain that may change it works on a copy.
-  std::optional<SourceRecord> original;
+  const SourceRecord* record = submitted->record;
+  std::optional<SourceRecord> transformed;
   if (!options_.transformations.empty()) {
-    original = record;
+    transformed = *submitted->record;
     std::string failed_class;
-    Result<bool> keep = options_.transformations.Apply(record, std::nullopt, &failed_class);
+    Result<bool> keep = options_.transformations.Apply(*transformed, std::nullopt, &failed_class);
     if (!keep.ok()) {
-      return HandleFailure(ErrorStage::kTransformation, failed_class, keep.status(), *original);
+      return HandleFailure(ErrorStage::kTransformation, failed_class, keep.status(), submitted);
     }
     if (!*keep) {
-      Skip(std::move(*original));
+      Skip(submitted);
       return Status::Ok();
     }
+    record = &*transformed;
   }
-  SourceRecord& as_produced = original ? *original : record;
-  const std::string& topic = record.topic;
+  const std::string& topic = record->topic;
   auto key = errors_->ExecuteWithRetry([&] {
-    return options_.key_converter->FromConnectData(topic, record.key_schema, record.key);
+    return options_.key_converter->FromConnectData(topic, record->key_schema, record->key);
   });
   if (!key.ok()) {
     return HandleFailure(
         ErrorStage::kKeyConverter, options_.key_converter_class,
-        key.status().WithContext("Failed to convert the key of " + DescribeRecord(record)),
-        as_produced);
+        key.status().WithContext("Failed to convert the key of " + DescribeRecord(*record)),
+        submitted);
   }
   auto value = errors_->ExecuteWithRetry([&] {
-    return options_.value_converter->FromConnectData(topic, record.value_schema, record.value);
+    return options_.value_converter->FromConnectData(topic, record->value_schema, record->value);
   });
   if (!value.ok()) {
     return HandleFailure(
         ErrorStage::kValueConverter, options_.value_converter_class,
-        value.status().WithContext("Failed to convert the value of " + DescribeRecord(record)),
-        as_produced);
+        value.status().WithContext("Failed to convert the value of " + DescribeRecord(*record)),
+        submitted);
   }
   rd_kafka_headers_t* headers = nullptr;
-  if (!record.headers.empty()) {
-    headers = rd_kafka_headers_new(record.headers.size());
-    for (const Header& header : record.headers) {
+  if (!record->headers.empty()) {
+    headers = rd_kafka_headers_new(record->headers.size());
+    for (const Header& header : record->headers) {
       auto bytes = options_.header_converter->FromConnectHeader(topic, header.key, header.schema,
                                                                 header.value);
       if (!bytes.ok()) {
         rd_kafka_headers_destroy(headers);
         return HandleFailure(ErrorStage::kHeaderConverter, options_.header_converter_class,
                              bytes.status().WithContext("Failed to convert header '" + header.key +
-                                                        "' of " + DescribeRecord(record)),
-                             as_produced);
+                                                        "' of " + DescribeRecord(*record)),
+                             submitted);
       }
       rd_kafka_header_add(headers, header.key.data(), static_cast<ssize_t>(header.key.size()),
                           *bytes ? (*bytes)->data() : nullptr, *bytes ? (*bytes)->size() : 0);
     }
   }
-  const int32_t partition = record.kafka_partition.value_or(RD_KAFKA_PARTITION_UA);
-  const int64_t timestamp = record.timestamp.value_or(0);
-  rd_kafka_topic_t* topic_handle = TopicHandle(record.topic);
+  const int32_t partition = record->kafka_partition.value_or(RD_KAFKA_PARTITION_UA);
+  const int64_t timestamp = record->timestamp.value_or(0);
+  rd_kafka_topic_t* topic_handle = TopicHandle(record->topic);
   if (topic_handle == nullptr) {
     if (headers) rd_kafka_headers_destroy(headers);
     return Status::InvalidArgument(
-        "Cannot send " + DescribeRecord(record) +
+        "Cannot send " + DescribeRecord(*record) +
         ": invalid topic name: " + rd_kafka_err2str(rd_kafka_last_error()));
   }
-  Submitted* submitted = Track(std::move(as_produced));
+  Track(submitted);
   submitted->key_bytes = std::move(*key);
   submitted->value_bytes = std::move(*value);
   // A missing key or value is a Kafka null (nullptr), distinct from an empty one.
@@ -249,7 +284,7 @@ Status WorkerSourceTask::Send(SourceRecord record) {
       continue;
     }
     if (headers) rd_kafka_headers_destroy(headers);
-    return StatusFromKafkaError(err, "Failed to send " + DescribeRecord(submitted->record));
+    return StatusFromKafkaError(err, "Failed to send " + DescribeRecord(*submitted->record));
   }
   ++in_flight_;
   return Status::Ok();
@@ -263,44 +298,39 @@ rd_kafka_topic_t* WorkerSourceTask::TopicHandle(const std::string& name) {
   return handle;
 }
 
-WorkerSourceTask::Submitted* WorkerSourceTask::Track(SourceRecord record) {
-  if (record.source_partition.empty()) {
-    unpartitioned_.emplace_back(Submitted{std::move(record)});
-    return &unpartitioned_.back();
-  }
-  if (last_queue_ == nullptr || last_queue_->partition != record.source_partition) {
+void WorkerSourceTask::Track(Submitted* submitted) {
+  const SourceMap& partition = submitted->record->source_partition;
+  if (partition.empty()) return;  // nothing to commit: released when acknowledged
+  if (last_queue_ == nullptr || last_queue_->partition != partition) {
     last_queue_ = nullptr;
     for (PartitionQueue& queue : queues_) {
-      if (queue.partition == record.source_partition) {
+      if (queue.partition == partition) {
         last_queue_ = &queue;
         break;
       }
     }
-    if (last_queue_ == nullptr) {
-      queues_.push_back({record.source_partition, {}});
-      last_queue_ = &queues_.back();
-    }
+    if (last_queue_ == nullptr) last_queue_ = &queues_.emplace_back(PartitionQueue{partition});
   }
-  return &last_queue_->records.emplace_back(Submitted{std::move(record), last_queue_});
+  submitted->queue = last_queue_;
+  last_queue_->records.push_back(submitted);
 }
 
-void WorkerSourceTask::Skip(SourceRecord record) {
-  Submitted* submitted = Track(std::move(record));
+void WorkerSourceTask::Skip(Submitted* submitted) {
+  Track(submitted);
   submitted->acked = true;
-  options_.task->CommitRecord(submitted->record, nullptr);
-  ReleaseAcknowledged(submitted->queue ? submitted->queue->records : unpartitioned_,
-                      submitted->queue);
+  options_.task->CommitRecord(*submitted->record, nullptr);
+  ReleaseAcknowledged(submitted);
 }
 
 Status WorkerSourceTask::HandleFailure(ErrorStage stage, const std::string& executing_class,
-                                       const Status& error, SourceRecord& record) {
+                                       const Status& error, Submitted* submitted) {
   ProcessingContext context;
   context.stage = stage;
   context.executing_class = executing_class;
   context.error = error;
-  context.source = &record;
+  context.source = submitted->record;
   TRIBUTARY_RETURN_IF_ERROR(errors_->HandleFailure(context));
-  Skip(std::move(record));
+  Skip(submitted);
   return Status::Ok();
 }
 
@@ -314,7 +344,7 @@ void WorkerSourceTask::HandleDelivery(const rd_kafka_message_t& message) {
   if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     if (fatal_.ok()) {
       fatal_ =
-          StatusFromKafkaError(message.err, "Kafka refused " + DescribeRecord(submitted->record))
+          StatusFromKafkaError(message.err, "Kafka refused " + DescribeRecord(*submitted->record))
               .WithRetriable(false);
     }
     return;  // never acked: its offset (and every later one) stays uncommitted
@@ -329,33 +359,45 @@ void WorkerSourceTask::HandleDelivery(const rd_kafka_message_t& message) {
   rd_kafka_timestamp_type_t ts_type;
   int64_t ts = rd_kafka_message_timestamp(&message, &ts_type);
   if (ts_type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) metadata.timestamp = ts;
-  options_.task->CommitRecord(submitted->record, &metadata);
-  ReleaseAcknowledged(submitted->queue ? submitted->queue->records : unpartitioned_,
-                      submitted->queue);
+  options_.task->CommitRecord(*submitted->record, &metadata);
+  ReleaseAcknowledged(submitted);
 }
 
-void WorkerSourceTask::ReleaseAcknowledged(SubmittedQueue& records, PartitionQueue* queue) {
-  size_t acked = 0;
-  while (acked < records.size() && records[acked].acked) ++acked;
-  if (acked == 0) return;
-  // Only the newest offset of the released prefix matters.
-  if (queue != nullptr) {
-    for (size_t i = acked; i-- > 0;) {
-      if (!records[i].record.source_offset.empty()) {
-        queue->committable = std::move(records[i].record.source_offset);
-        break;
-      }
-    }
+void WorkerSourceTask::ReleaseAcknowledged(Submitted* submitted) {
+  PartitionQueue* queue = submitted->queue;
+  if (queue == nullptr) {
+    Release(submitted);
+    return;
   }
-  records.erase(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(acked));
+  auto& records = queue->records;
+  while (!records.empty() && records.front()->acked) {
+    Submitted* done = records.front();
+    records.pop_front();
+    // Only the newest offset of the released prefix matters.
+    if (done->record->source_offset.empty()) {
+      Release(done);
+      continue;
+    }
+    if (queue->committable != nullptr) Release(queue->committable);
+    queue->committable = done;
+  }
+}
+
+void WorkerSourceTask::Release(Submitted* submitted) {
+  Batch* batch = submitted->batch;
+  if (--batch->unreleased != 0) return;
+  std::lock_guard lock(handoff_mutex_);
+  released_batches_.splice(released_batches_.end(), batches_, batch->self);
 }
 
 Status WorkerSourceTask::CollectCommittableOffsets() {
   rd_kafka_poll(producer_.get(), 0);
   for (PartitionQueue& queue : queues_) {
-    if (!queue.committable) continue;
-    TRIBUTARY_RETURN_IF_ERROR(writer_->Offset(queue.partition, *queue.committable));
-    queue.committable.reset();
+    if (queue.committable == nullptr) continue;
+    TRIBUTARY_RETURN_IF_ERROR(
+        writer_->Offset(queue.partition, queue.committable->record->source_offset));
+    Release(queue.committable);
+    queue.committable = nullptr;
   }
   return Status::Ok();
 }

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <boost/container/deque.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -12,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "runtime/api/converter.h"
 #include "runtime/api/source_task.h"
@@ -73,8 +73,12 @@ class WorkerSourceTask : public WorkerTask {
 
  private:
   struct PartitionQueue;
+  struct Batch;
+  // One record of a batch, from the time it is sent (or skipped) until it is released. Its
+  // address rides along as the message opaque.
   struct Submitted {
-    SourceRecord record;
+    SourceRecord* record = nullptr;  // as the task produced it, in its batch
+    Batch* batch = nullptr;
     PartitionQueue* queue = nullptr;  // nullptr: record without a source partition
     // The converted key and value. librdkafka reads them in place (no copy) until it reports
     // the delivery, so they live here until then.
@@ -82,39 +86,51 @@ class WorkerSourceTask : public WorkerTask {
     std::optional<std::string> value_bytes;
     bool acked = false;
   };
-  // Records in flight, in the order they were sent, per source partition. A deque keeps element
-  // addresses stable under push_back/pop_front, so a Submitted* rides along as the message opaque.
-  // The acknowledged prefix is released at once; its last offset waits in `committable` for the
-  // next offset flush.
-  // Submitted is a few hundred bytes: std::deque would allocate a block per element.
-  using SubmittedQueue = boost::container::deque<
-      Submitted, void, boost::container::deque_options_t<boost::container::block_size<128u>>>;
+  // One batch returned by Poll. Its records stay where Poll put them (CommitRecord gets them from
+  // here) and the whole batch is freed at once when its last record is released, so that
+  // tracking a record in flight neither moves nor frees it on its own.
+  struct Batch {
+    std::vector<SourceRecord> records;
+    std::vector<Submitted> submitted;  // submitted[i] tracks records[i]; never resized
+    size_t unreleased = 0;             // records not released yet
+    std::list<Batch>::iterator self;   // in batches_
+  };
+  // Records in flight of one source partition, in the order they were sent. The acknowledged
+  // prefix is released at once, except its newest record with an offset: that one stays in
+  // `committable` (keeping its batch) until the next offset flush reads the offset or a newer one
+  // replaces it, so that no offset is copied or moved per record.
   struct PartitionQueue {
     SourceMap partition;
-    SubmittedQueue records;
-    std::optional<SourceMap> committable;
+    std::deque<Submitted*> records;
+    Submitted* committable = nullptr;
   };
   class Context;
 
-  // On a thread of its own: polls the task and hands each batch to SendLoop, one at a time, so
-  // that the task produces its next batch while the previous one is converted and sent.
+  // On a thread of its own: polls the task and hands each batch to SendLoop, so that the task
+  // produces its next batch while earlier ones are converted and sent. Frees the
+  // released batches.
   void PollLoop();
   // On the task thread: sends handed-over batches, serves delivery reports (CommitRecord) while
   // waiting for the next, and commits offsets. Returns when stopping or on a fatal error.
   Status SendLoop();
   static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
   void HandleDelivery(const rd_kafka_message_t& message);
-  Status SendRecords(std::vector<SourceRecord>& records);
-  Status Send(SourceRecord record);
-  Submitted* Track(SourceRecord record);
+  // Sends the records of `records` in order; returns early when stopping or on a fatal error.
+  Status SendRecords(std::vector<SourceRecord> records);
+  Status Send(Submitted* submitted);
+  // Adds `submitted` to the queue of its source partition.
+  void Track(Submitted* submitted);
   // Marks a record that will not be sent (dropped by a transform, or its failure tolerated) as
   // done, so that its offset is committed in order (Connect: commitRecord(record, null)).
-  void Skip(SourceRecord record);
+  void Skip(Submitted* submitted);
   // A failure at `stage`: fails the task (error) or, when tolerated, reports and skips the record.
   Status HandleFailure(ErrorStage stage, const std::string& executing_class, const Status& error,
-                       SourceRecord& record);
-  // Releases the acknowledged prefix of `records`, remembering the newest offset in `queue`.
-  static void ReleaseAcknowledged(SubmittedQueue& records, PartitionQueue* queue);
+                       Submitted* submitted);
+  // Releases the acknowledged prefix of the queue of `submitted` (just acknowledged or skipped),
+  // remembering the newest offset in the queue.
+  void ReleaseAcknowledged(Submitted* submitted);
+  // Counts `submitted` as released; hands its batch to PollLoop to free with the last one.
+  void Release(Submitted* submitted);
   // Hands the committable offset of every queue to the offset writer.
   Status CollectCommittableOffsets();
   // Collects and starts writing them in the background (a slow store never stalls producing).
@@ -127,6 +143,10 @@ class WorkerSourceTask : public WorkerTask {
 
   SourceTaskOptions options_;
   std::unique_ptr<Context> context_;
+  // Declared before the producer: delivery reports point into them.
+  std::list<Batch> batches_;          // std::list: stable addresses
+  std::list<PartitionQueue> queues_;  // std::list: stable addresses
+  PartitionQueue* last_queue_ = nullptr;
   KafkaHandle producer_;
   // The producer's main queue (delivery reports), to wake SendLoop's wait from PollLoop.
   rd_kafka_queue_t* main_queue_ = nullptr;
@@ -134,18 +154,20 @@ class WorkerSourceTask : public WorkerTask {
   // (a lock and a hash probe). Released before the producer.
   std::map<std::string, rd_kafka_topic_t*, std::less<>> topics_;
   rd_kafka_topic_t* TopicHandle(const std::string& name);
-  std::list<PartitionQueue> queues_;  // std::list: stable addresses
-  PartitionQueue* last_queue_ = nullptr;
-  SubmittedQueue unpartitioned_;  // records without source partition, until acknowledged
   std::unique_ptr<OffsetStorageWriter> writer_;
   std::unique_ptr<RetryWithToleranceOperator> errors_;
   Status fatal_;  // first permanent delivery failure, set from the delivery callback
   // PollLoop -> SendLoop handoff.
   std::mutex handoff_mutex_;
   std::condition_variable handoff_cv_;
-  std::optional<std::vector<SourceRecord>> handoff_;  // the next batch to send
-  Status poll_failure_;                               // a permanent Poll error
-  bool handoff_closed_ = false;                       // SendLoop ended: PollLoop must end too
+  // Batches polled and not sent yet, oldest first; at most kMaxBatchesAhead, so that back-pressure
+  // from the producer reaches Poll.
+  std::deque<std::vector<SourceRecord>> handoff_;
+  // Batches whose records were all released, moved out of batches_: PollLoop frees them, so that
+  // the task thread, the busier one, does not pay for destroying the records.
+  std::list<Batch> released_batches_;
+  Status poll_failure_;          // a permanent Poll error
+  bool handoff_closed_ = false;  // SendLoop ended: PollLoop must end too
   int64_t in_flight_ = 0;
   bool started_ = false;
   std::set<std::string, std::less<>> reported_topics_;  // already passed to on_topic

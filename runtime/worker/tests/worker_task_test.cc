@@ -454,6 +454,120 @@ TEST_F(WorkerTaskTest, SinkErrantRecordFailsTheTaskWithoutTolerance) {
   ASSERT_TRUE(task->AwaitStop(seconds(15)));
 }
 
+// Emits `total` records in batches of 7, cycling over source partitions {"p": "a"}, {"p": "b"}
+// and none; the offset of a partition is {"n": records of that partition so far}.
+class InterleavedSourceTask : public SourceTask {
+ public:
+  explicit InterleavedSourceTask(int total) : total_(total) {}
+  std::string Version() const override { return "test"; }
+  Status Start(const ConfigMap&) override { return Status::Ok(); }
+  Result<std::vector<SourceRecord>> Poll() override {
+    std::vector<SourceRecord> records;
+    while (next_ < total_ && records.size() < 7) {
+      SourceRecord r;
+      r.topic = "numbers";
+      r.value_schema = schemas::String();
+      r.value = Value::String(std::to_string(next_));
+      int which = next_ % 3;
+      if (which < 2) {
+        r.source_partition = {{"p", Value::String(which == 0 ? "a" : "b")}};
+        r.source_offset = {{"n", Value::Int64(++per_partition_[which])}};
+      }
+      records.push_back(std::move(r));
+      ++next_;
+    }
+    if (records.empty()) std::this_thread::sleep_for(milliseconds(5));
+    return records;
+  }
+  void CommitRecord(const SourceRecord& record, const RecordMetadata* metadata) override {
+    std::lock_guard lock(mutex);
+    ++(metadata != nullptr ? acked : dropped);
+    // The record is the one Poll returned, intact until CommitRecord.
+    EXPECT_EQ(record.topic, "numbers");
+    EXPECT_EQ(record.source_partition.empty(), record.source_offset.empty());
+  }
+  void Stop() override {}
+  int Acked() {
+    std::lock_guard lock(mutex);
+    return acked;
+  }
+  int Dropped() {
+    std::lock_guard lock(mutex);
+    return dropped;
+  }
+
+ private:
+  std::mutex mutex;
+  int acked = 0;
+  int dropped = 0;
+  int total_;
+  int next_ = 0;
+  int per_partition_[2] = {0, 0};
+};
+
+class InterleavedSourceTest : public WorkerTaskTest {
+ protected:
+  std::unique_ptr<WorkerSourceTask> NewTask(InterleavedSourceTask** source,
+                                            TransformationChain chain = {}) {
+    SourceTaskOptions o;
+    o.id = {"interleaved", 0};
+    auto task = std::make_unique<InterleavedSourceTask>(300);
+    *source = task.get();
+    o.task = std::move(task);
+    o.transformations = std::move(chain);
+    o.key_converter = NewStringConverter(true);
+    o.value_converter = NewStringConverter(false);
+    o.header_converter = std::make_unique<SimpleHeaderConverter>();
+    o.producer_properties = {{"bootstrap.servers", broker_->bootstrap_servers()}};
+    o.offset_store = &store_;
+    o.offset_serializer = serializer_.get();
+    o.offset_flush_interval = milliseconds(20);
+    o.listener = &listener_;
+    return std::make_unique<WorkerSourceTask>(std::move(o));
+  }
+  int64_t Committed(const std::string& partition) {
+    auto offset = OffsetStorageReaderImpl("interleaved", store_, *serializer_)
+                      .Offset({{"p", Value::String(partition)}});
+    if (!offset) return -1;
+    return offset->at("n").AsInteger().value_or(-1);
+  }
+};
+
+TEST_F(InterleavedSourceTest, SourceCommitsTheLastOffsetOfEachSourcePartitionAcrossBatches) {
+  // 300 records: 100 per partition "a" and "b", 100 without a source partition, in batches that
+  // each mix the three.
+  InterleavedSourceTask* source = nullptr;
+  auto task = NewTask(&source);
+  task->Start();
+  ASSERT_TRUE(
+      WaitUntil([&] { return Committed("a") == 100 && Committed("b") == 100; }, seconds(30)))
+      << Committed("a") << " " << Committed("b");
+  EXPECT_EQ(source->Acked(), 300);
+  EXPECT_EQ(source->Dropped(), 0);
+  task->Stop();
+  ASSERT_TRUE(task->AwaitStop(seconds(10)));
+}
+
+TEST_F(InterleavedSourceTest, SourceRecordsDroppedByATransformStillAdvanceTheOffset) {
+  Plugins plugins;
+  for (auto& plugin : BuiltinTransformations()) plugins.AddTransformation(std::move(plugin));
+  auto chain = TransformationChain::Build(
+      {{"transforms", "drop"}, {"transforms.drop.type", "Filter"}},
+      [&](const std::string& name) { return plugins.NewTransformation(name); },
+      [&](const std::string& name) { return plugins.NewPredicate(name); });
+  ASSERT_TRUE(chain.ok()) << chain.status().ToString();
+  InterleavedSourceTask* source = nullptr;
+  auto task = NewTask(&source, std::move(*chain));
+  task->Start();
+  ASSERT_TRUE(
+      WaitUntil([&] { return Committed("a") == 100 && Committed("b") == 100; }, seconds(30)))
+      << Committed("a") << " " << Committed("b");
+  EXPECT_EQ(source->Dropped(), 300);
+  EXPECT_EQ(source->Acked(), 0);
+  task->Stop();
+  ASSERT_TRUE(task->AwaitStop(seconds(10)));
+}
+
 // Returns one record, then blocks in Poll until CommitRecord acknowledged it (or 10 s pass).
 class WaitsForAckSourceTask : public SourceTask {
  public:
