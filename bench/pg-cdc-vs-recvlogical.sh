@@ -14,9 +14,10 @@
 # pg_recvlogical until it exits at --endpos (the last transaction's commit), Tributary until the
 # offset it stored (offset file) reaches the last change's LSN, which the worker writes only after
 # Kafka acknowledged every record before it. Then the topic's high watermarks must add up to
-# RECORDS. Events are Debezium's, written by JsonConverter (SCHEMAS_ENABLE, default true as in
-# Debezium's examples).
-# Environment (besides lib.sh's): RECORDS, RUNS, TX_COUNT (default 4), SCHEMAS_ENABLE,
+# RECORDS. Events are Debezium's, written by JsonConverter: with schemas.enable=true (Debezium's
+# examples; each event carries its Connect schema, ~3 KB) and, as a second row, false (a common
+# production setting): SCHEMAS_ENABLE lists the settings to run, each on its own slot in every run.
+# Environment (besides lib.sh's): RECORDS, RUNS, TX_COUNT (default 4), SCHEMAS_ENABLE ("true false"),
 # PARTITIONS (of each topic, default 1 as Debezium's topics), CDC_PROPS (extra connector
 # properties, newline-separated), PG_OPTS (extra `postgres` options), TRIBUTARY_PG_BINDIR (server
 # binaries), TIMEOUT_S.
@@ -29,7 +30,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
 RECORDS="${RECORDS:-1000000}"
 TX_COUNT="${TX_COUNT:-4}"
 TIMEOUT_S="${TIMEOUT_S:-600}"
-SCHEMAS_ENABLE="${SCHEMAS_ENABLE:-true}"
+SCHEMAS_ENABLE="${SCHEMAS_ENABLE:-true false}"
+read -r -a modes <<<"$SCHEMAS_ENABLE"
+((${#modes[@]} >= 1)) || die "SCHEMAS_ENABLE lists no setting"
+for mode in "${modes[@]}"; do
+  [[ "$mode" == true || "$mode" == false ]] || die "SCHEMAS_ENABLE: '$mode' is not true or false"
+done
 PARTITIONS="${PARTITIONS:-1}"
 ((RECORDS >= TX_COUNT && TX_COUNT >= 1)) || die "need RECORDS >= TX_COUNT >= 1"
 
@@ -38,11 +44,16 @@ command -v "$(pg_bindir)/pg_recvlogical" >/dev/null 2>&1 ||
   die "no pg_recvlogical in $(pg_bindir) (scripts/install-deps.sh)"
 setup_tmp
 trap 'stop_pg; cleanup' EXIT
-start_pg "-c wal_level=logical -c max_replication_slots=$((2 * RUNS + 4)) \
--c max_wal_senders=$((2 * RUNS + 4)) -c max_wal_size=4GB"
+slots=$(((1 + ${#modes[@]}) * RUNS + 4))
+start_pg "-c wal_level=logical -c max_replication_slots=$slots -c max_wal_senders=$slots \
+-c max_wal_size=4GB"
 
+# Topic prefix (and slot suffix) of one run and setting: cdc<run>s (schemas) / cdc<run>n (none).
+prefix_of() { if [[ "$2" == true ]]; then echo "cdc${1}s"; else echo "cdc${1}n"; fi; }
 topics=()
-for ((run = 1; run <= RUNS; run++)); do topics+=("cdc$run.public.bench_t:$PARTITIONS"); done
+for ((run = 1; run <= RUNS; run++)); do
+  for mode in "${modes[@]}"; do topics+=("$(prefix_of "$run" "$mode").public.bench_t:$PARTITIONS"); done
+done
 start_broker "${topics[@]}"
 
 # The table, the publication, and every slot before the changes, so that all decode the same WAL.
@@ -51,7 +62,10 @@ sql bench "CREATE TABLE bench_t (id BIGINT PRIMARY KEY, user_id INT NOT NULL, ur
 sql bench "CREATE PUBLICATION bench_pub FOR TABLE bench_t"
 for ((run = 1; run <= RUNS; run++)); do
   sql bench "SELECT pg_create_logical_replication_slot('recv_$run', 'pgoutput')" >/dev/null
-  sql bench "SELECT pg_create_logical_replication_slot('trib_$run', 'pgoutput')" >/dev/null
+  for mode in "${modes[@]}"; do
+    sql bench "SELECT pg_create_logical_replication_slot('trib_$(prefix_of "$run" "$mode")', 'pgoutput')" \
+      >/dev/null
+  done
 done
 
 # RECORDS single-row inserts (one WAL record each) in TX_COUNT transactions. Inside the last one,
@@ -87,8 +101,7 @@ log "wrote $RECORDS inserts in $TX_COUNT transactions in $(printf '%.1f' "$(calc
   "(last change at or after byte $last_change_lsn, commit ends at $end_lsn; ${wal_mb} MiB of WAL)"
 
 recv_rates=()
-trib_rates=()
-trib_rss=()
+declare -A trib_rates=() trib_rss=() trib_cpu=()
 for ((run = 1; run <= RUNS; run++)); do
   # Ceiling: pg_recvlogical decodes the same changes with pgoutput into a file and exits at the
   # last commit.
@@ -106,77 +119,89 @@ for ((run = 1; run <= RUNS; run++)); do
   recv_rates+=("$rate")
   log "run $run: pg_recvlogical $(printf '%.0f' "$rate") changes/s ($((size / 1048576)) MiB of pgoutput)"
 
-  # Tributary: standalone worker with the CDC source on its own slot.
-  topic="cdc$run.public.bench_t"
-  port="$(free_port)"
-  cat >"$BENCH_TMP/worker.properties" <<EOF
+  # Tributary: standalone worker with the CDC source on its own slot, once per setting.
+  for mode in "${modes[@]}"; do
+    prefix="$(prefix_of "$run" "$mode")"
+    topic="$prefix.public.bench_t"
+    port="$(free_port)"
+    cat >"$BENCH_TMP/worker.properties" <<EOF
 bootstrap.servers=$BS
 key.converter=org.apache.kafka.connect.json.JsonConverter
-key.converter.schemas.enable=$SCHEMAS_ENABLE
+key.converter.schemas.enable=$mode
 value.converter=org.apache.kafka.connect.json.JsonConverter
-value.converter.schemas.enable=$SCHEMAS_ENABLE
+value.converter.schemas.enable=$mode
 offset.storage.file.filename=$BENCH_TMP/worker-$port.offsets
 offset.flush.interval.ms=${FLUSH_MS:-20}
 listeners=http://127.0.0.1:$port
 EOF
-  cat >"$BENCH_TMP/cdc.properties" <<EOF
-name=bench-pg-cdc-$run
+    cat >"$BENCH_TMP/cdc.properties" <<EOF
+name=bench-pg-cdc-$prefix
 connector.class=io.debezium.connector.postgresql.PostgresConnector
 tasks.max=1
 database.hostname=127.0.0.1
 database.port=$PG_PORT
 database.user=postgres
 database.dbname=bench
-topic.prefix=cdc$run
+topic.prefix=$prefix
 plugin.name=pgoutput
-slot.name=trib_$run
+slot.name=trib_$prefix
 publication.name=bench_pub
 snapshot.mode=no_data
 ${CDC_PROPS:-}
 EOF
-  start="$(now)"
-  spawn "$BENCH_TMP/tributary-$run.out" "$BENCH_TMP/tributary-$run.err" \
-    "$TRIBUTARY" standalone "$BENCH_TMP/worker.properties" "$BENCH_TMP/cdc.properties"
-  pid="$LAST_PID"
-  deadline=$(($(date +%s) + TIMEOUT_S))
-  # Reading a small file is cheap; polling the broker with kcat here would steal the CPU being
-  # measured.
-  offsets="$BENCH_TMP/worker-$port.offsets"
-  while :; do
-    lsn="$(grep -o '"lsn": *[0-9]*' "$offsets" 2>/dev/null | grep -o '[0-9]*$' || true)"
-    ((${lsn:-0} >= last_change_lsn)) && break
-    kill -0 "$pid" 2>/dev/null ||
-      die "tributary exited at lsn ${lsn:-0}: $(tail -n 5 "$BENCH_TMP/tributary-$run.err")"
-    (($(date +%s) < deadline)) ||
-      die "tributary stored lsn ${lsn:-0} of $last_change_lsn in ${TIMEOUT_S}s"
-    sleep 0.01
+    start="$(now)"
+    spawn "$BENCH_TMP/tributary-$prefix.out" "$BENCH_TMP/tributary-$prefix.err" \
+      "$TRIBUTARY" standalone "$BENCH_TMP/worker.properties" "$BENCH_TMP/cdc.properties"
+    pid="$LAST_PID"
+    deadline=$(($(date +%s) + TIMEOUT_S))
+    # Reading a small file is cheap; polling the broker with kcat here would steal the CPU being
+    # measured.
+    offsets="$BENCH_TMP/worker-$port.offsets"
+    while :; do
+      lsn="$(grep -o '"lsn": *[0-9]*' "$offsets" 2>/dev/null | grep -o '[0-9]*$' || true)"
+      ((${lsn:-0} >= last_change_lsn)) && break
+      kill -0 "$pid" 2>/dev/null ||
+        die "tributary exited at lsn ${lsn:-0}: $(tail -n 5 "$BENCH_TMP/tributary-$prefix.err")"
+      (($(date +%s) < deadline)) ||
+        die "tributary stored lsn ${lsn:-0} of $last_change_lsn in ${TIMEOUT_S}s"
+      sleep 0.01
+    done
+    end="$(now)"
+    rss_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")"
+    # CPU time of the worker (user + system, all threads) for the run.
+    cpu_s="$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
+      "/proc/$pid/stat")"
+    stop_pid "$pid"
+    got="$(produced_count "$topic" "$PARTITIONS")"
+    ((got == RECORDS)) || die "tributary stored the last change's offset but $topic holds $got of $RECORDS"
+    rate="$(calc "$RECORDS / (b - a)" "$start" "$end")"
+    run_ratio="$(calc 'a / b' "$rate" "${recv_rates[-1]}")"
+    trib_rates[$mode]+="$rate "
+    trib_rss[$mode]+="$rss_kb "
+    trib_cpu[$mode]+="$(calc 'a * 1000000 / b' "$cpu_s" "$RECORDS") "
+    log "run $run: tributary      $(printf '%.0f' "$rate") changes/s (schemas.enable=$mode;" \
+      "$(printf '%.2f' "$run_ratio") of this run's pg_recvlogical)," \
+      "peak RSS $((rss_kb / 1024)) MiB, ${cpu_s} CPU-s" \
+      "($(calc 'a * 1000000 / b' "$cpu_s" "$RECORDS" | xargs printf '%.1f') µs/change)"
   done
-  end="$(now)"
-  rss_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")"
-  # CPU time of the worker (user + system, all threads) for the run.
-  cpu_s="$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
-    "/proc/$pid/stat")"
-  stop_pid "$pid"
-  got="$(produced_count "$topic" "$PARTITIONS")"
-  ((got == RECORDS)) || die "tributary stored the last change's offset but $topic holds $got of $RECORDS"
-  rate="$(calc "$RECORDS / (b - a)" "$start" "$end")"
-  trib_rates+=("$rate")
-  trib_rss+=("$rss_kb")
-  log "run $run: tributary      $(printf '%.0f' "$rate") changes/s, peak RSS $((rss_kb / 1024)) MiB," \
-    "${cpu_s} CPU-s ($(calc 'a * 1000000 / b' "$cpu_s" "$RECORDS" | xargs printf '%.1f') µs/change)"
 done
 
 recv="$(printf '%s\n' "${recv_rates[@]}" | median)"
-trib="$(printf '%s\n' "${trib_rates[@]}" | median)"
-rss="$(printf '%s\n' "${trib_rss[@]}" | median)"
-ratio="$(calc 'a / b' "$trib" "$recv")"
 echo
-echo "PostgreSQL -> Kafka, $RECORDS inserts in $TX_COUNT transactions (pgoutput; JsonConverter" \
-  "schemas.enable=$SCHEMAS_ENABLE), median of $RUNS runs:"
-printf '  tributary CDC source:     %12.0f changes/s  (%.2f of pg_recvlogical; goal >= 0.7)\n' \
-  "$trib" "$ratio"
-printf '  pg_recvlogical (ceiling): %12.0f changes/s\n' "$recv"
-printf '  tributary peak RSS:       %12.1f MiB\n' "$(calc 'a / 1024' "$rss" 0)"
-result_row "PostgreSQL CDC -> Kafka ($RECORDS inserts, Debezium JSON)" \
-  "$(printf '%.0f changes/s' "$trib")" "$(printf '%.0f changes/s (pg_recvlogical)' "$recv")" \
-  "$(printf '%.2f' "$ratio")" "$(printf 'higher is better; goal ≥ 0.7; peak RSS %.0f MiB' "$(calc 'a / 1024' "$rss" 0)")"
+echo "PostgreSQL -> Kafka, $RECORDS inserts in $TX_COUNT transactions (pgoutput; JsonConverter)," \
+  "median of $RUNS runs:"
+printf '  pg_recvlogical (ceiling):          %12.0f changes/s\n' "$recv"
+for mode in "${modes[@]}"; do
+  trib="$(tr ' ' '\n' <<<"${trib_rates[$mode]}" | grep . | median)"
+  rss="$(tr ' ' '\n' <<<"${trib_rss[$mode]}" | grep . | median)"
+  cpu="$(tr ' ' '\n' <<<"${trib_cpu[$mode]}" | grep . | median)"
+  ratio="$(calc 'a / b' "$trib" "$recv")"
+  printf '  tributary, schemas.enable=%-5s:   %12.0f changes/s  (%.2f of pg_recvlogical; goal >= 0.7),' \
+    "$mode" "$trib" "$ratio"
+  printf ' %.1f µs CPU/change, peak RSS %.1f MiB\n' "$cpu" "$(calc 'a / 1024' "$rss" 0)"
+  if [[ "$mode" == true ]]; then what="Debezium JSON with schemas"; else what="Debezium JSON, schemas.enable=false"; fi
+  result_row "PostgreSQL CDC -> Kafka ($RECORDS inserts, $what)" \
+    "$(printf '%.0f changes/s' "$trib")" "$(printf '%.0f changes/s (pg_recvlogical)' "$recv")" \
+    "$(printf '%.2f' "$ratio")" \
+    "$(printf 'higher is better; goal ≥ 0.7; %.1f µs CPU/change; peak RSS %.0f MiB' "$cpu" "$(calc 'a / 1024' "$rss" 0)")"
+done
