@@ -453,6 +453,8 @@ RestResponse ConnectorsResource::ResetOffsets(const RestRequest& request) {
 Status ConnectorPluginsResource::Register(Router* router) {
   TRIBUTARY_RETURN_IF_ERROR(
       router->Add("GET", "/connector-plugins", [this](const RestRequest& r) { return List(r); }));
+  TRIBUTARY_RETURN_IF_ERROR(router->Add("GET", "/connector-plugins/diagnostics",
+                                        [this](const RestRequest&) { return Diagnostics(); }));
   TRIBUTARY_RETURN_IF_ERROR(router->Add("GET", "/connector-plugins/{plugin}/config",
                                         [this](const RestRequest& r) { return Config(r); }));
   return router->Add("PUT", "/connector-plugins/{plugin}/config/validate",
@@ -463,6 +465,10 @@ RestResponse ConnectorPluginsResource::List(const RestRequest& request) const {
   auto only = request.QueryValue("connectorsOnly");
   const bool connectors_only = !only || !(*only == "false" || *only == "FALSE" || *only == "False");
   return RestResponse::Json(200, PluginInfosJson(herder_->Plugins(connectors_only)));
+}
+
+RestResponse ConnectorPluginsResource::Diagnostics() const {
+  return RestResponse::Json(200, PluginDiagnosticsJson(herder_->PluginDiagnostics()));
 }
 
 RestResponse ConnectorPluginsResource::Config(const RestRequest& request) const {

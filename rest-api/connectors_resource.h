@@ -67,6 +67,9 @@ class ConnectorPluginsResource {
 
   // GET /connector-plugins[?connectorsOnly=false]
   RestResponse List(const RestRequest& request) const;
+  // GET /connector-plugins/diagnostics -> [{"path", "error"}]: the plugin.path entries the worker
+  // could not load (Tributary's; Connect has no such resource).
+  RestResponse Diagnostics() const;
   // GET /connector-plugins/{plugin}/config -> [ConfigKeyInfo]; 404 "Unknown plugin <p>."
   RestResponse Config(const RestRequest& request) const;
   // PUT /connector-plugins/{plugin}/config/validate -> 200 ConfigInfos.

@@ -352,6 +352,22 @@ std::string ConfigInfosJson(const runtime::ConfigInfos& infos) {
   return Done(buffer);
 }
 
+std::string PluginDiagnosticsJson(const std::vector<runtime::PluginDiagnostic>& diagnostics) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartArray();
+  for (const auto& d : diagnostics) {
+    w.StartObject();
+    WriteKey(w, "path");
+    WriteString(w, d.path);
+    WriteKey(w, "error");
+    WriteString(w, d.reason);
+    w.EndObject();
+  }
+  w.EndArray();
+  return Done(buffer);
+}
+
 std::string PluginInfosJson(const std::vector<runtime::PluginDescription>& plugins) {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);

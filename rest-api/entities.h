@@ -39,6 +39,8 @@ std::string ConfigKeyInfosJson(const std::vector<ConfigKey>& keys);
 std::string ConfigInfosJson(const runtime::ConfigInfos& infos);
 // [{"class":…,"type":…,"version"?:…}]
 std::string PluginInfosJson(const std::vector<runtime::PluginDescription>& plugins);
+// [{"path": …, "error": …}] for GET /connector-plugins/diagnostics.
+std::string PluginDiagnosticsJson(const std::vector<runtime::PluginDiagnostic>& diagnostics);
 // {"offsets":[{"partition":{…},"offset":{…}}]}
 std::string ConnectorOffsetsJson(const std::vector<runtime::ConnectorOffset>& offsets);
 // {"message":…}

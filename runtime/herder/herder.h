@@ -90,6 +90,12 @@ struct PluginDescription {
   std::string version;
 };
 
+// A plugin.path entry that was skipped (or a library loaded with a connector left out), and why.
+struct PluginDiagnostic {
+  std::string path;
+  std::string reason;
+};
+
 // One offset of ConnectorOffsets, both parts as compact JSON objects (the offset "null" to reset).
 struct ConnectorOffset {
   std::string partition_json;
@@ -152,6 +158,8 @@ class Herder {
   virtual std::vector<PluginDescription> Plugins(bool connectors_only) const;
   // The plugin's own config keys; NotFound "Unknown plugin <p>.".
   virtual Result<std::vector<ConfigKey>> PluginConfig(const std::string& plugin) const;
+  // What the plugin loader could not load, in load order.
+  virtual std::vector<PluginDiagnostic> PluginDiagnostics() const;
   // KIP-875. Source connectors: what the connector stored. NotFound for an unknown connector.
   virtual Result<std::vector<ConnectorOffset>> GetOffsets(const std::string& name) const;
   // Alters (`offsets` non-empty) or resets (`reset`) the offsets of a STOPPED connector; returns
@@ -200,6 +208,7 @@ inline Result<ConfigInfos> Herder::ValidateConnectorConfig(const ConfigMap&) con
   return HerderUnsupported("Validating configs");
 }
 inline std::vector<PluginDescription> Herder::Plugins(bool) const { return {}; }
+inline std::vector<PluginDiagnostic> Herder::PluginDiagnostics() const { return {}; }
 inline Result<std::vector<ConfigKey>> Herder::PluginConfig(const std::string&) const {
   return HerderUnsupported("Describing plugins");
 }

@@ -736,6 +736,14 @@ Result<ConfigInfos> StandaloneHerder::ValidateConnectorConfig(const ConfigMap& c
   return infos;
 }
 
+std::vector<PluginDiagnostic> StandaloneHerder::PluginDiagnostics() const {
+  std::vector<PluginDiagnostic> out;
+  for (const auto& problem : worker_.plugins().load_problems()) {
+    out.push_back({problem.path, problem.reason});
+  }
+  return out;
+}
+
 std::vector<PluginDescription> StandaloneHerder::Plugins(bool connectors_only) const {
   std::vector<PluginDescription> out;
   const auto& plugins = worker_.plugins();

@@ -86,6 +86,7 @@ class StandaloneHerder : public Herder, private TaskStatusListener {
   Result<ConfigInfos> ValidateConnectorConfig(const ConfigMap& config) const override;
   std::vector<PluginDescription> Plugins(bool connectors_only) const override;
   Result<std::vector<ConfigKey>> PluginConfig(const std::string& plugin) const override;
+  std::vector<PluginDiagnostic> PluginDiagnostics() const override;
   Result<std::vector<ConnectorOffset>> GetOffsets(const std::string& name) const override;
   Result<std::string> ModifyOffsets(const std::string& name,
                                     const std::vector<ConnectorOffset>& offsets,

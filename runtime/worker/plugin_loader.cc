@@ -610,6 +610,7 @@ PluginLibraryReport LoadPluginLibrary(const std::string& path, Plugins& plugins)
   if (!library.ok()) {
     report.reason = library.status().message();
     spdlog::error("Skipping plugin library {}: {}", path, report.reason);
+    plugins.AddLoadProblem({path, report.reason});
     return report;
   }
   report.loaded = true;
@@ -622,6 +623,7 @@ PluginLibraryReport LoadPluginLibrary(const std::string& path, Plugins& plugins)
       std::string note = "connector " + d.class_name + " not registered: the name is taken";
       spdlog::warn("Plugin library {}: {}", path, note);
       report.reason += (report.reason.empty() ? "" : "; ") + note;
+      plugins.AddLoadProblem({path, note});
       continue;
     }
     ConnectorPlugin plugin;
@@ -674,6 +676,7 @@ std::vector<PluginLibraryReport> LoadPlugins(const std::vector<std::string>& plu
       files.push_back(entry);
     } else {
       spdlog::warn("plugin.path entry {} does not exist", entry);
+      plugins.AddLoadProblem({entry, "the plugin.path entry does not exist"});
     }
   }
   std::vector<PluginLibraryReport> reports;

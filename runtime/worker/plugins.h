@@ -14,6 +14,13 @@ namespace tributary::runtime {
 // (Connect's Plugins). Aliases as Connect derives them: the simple class name, and the simple
 // name without a trailing "Connector"/"Converter", plus any the plugin lists. Filled at start-up,
 // read-only afterwards (so safe to share between threads).
+// A plugin.path entry the loader could not use, or a library it loaded with a connector left out
+// (a name already taken), and why.
+struct PluginLoadProblem {
+  std::string path;
+  std::string reason;
+};
+
 class Plugins {
  public:
   void AddConnector(ConnectorPlugin plugin);
@@ -37,12 +44,17 @@ class Plugins {
   const std::vector<TransformationPlugin>& transformations() const { return transformations_; }
   const std::vector<PredicatePlugin>& predicates() const { return predicates_; }
 
+  // What the plugin loader could not load (GET /connector-plugins/diagnostics).
+  void AddLoadProblem(PluginLoadProblem problem) { load_problems_.push_back(std::move(problem)); }
+  const std::vector<PluginLoadProblem>& load_problems() const { return load_problems_; }
+
  private:
   std::vector<ConnectorPlugin> connectors_;
   std::vector<ConverterPlugin> converters_;
   std::vector<HeaderConverterPlugin> header_converters_;
   std::vector<TransformationPlugin> transformations_;
   std::vector<PredicatePlugin> predicates_;
+  std::vector<PluginLoadProblem> load_problems_;
 };
 
 // True when `name` is `class_name`, one of `aliases`, or an alias Connect derives from the class

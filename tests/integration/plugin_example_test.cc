@@ -82,16 +82,19 @@ TEST(PluginExampleTest, OutOfTreePluginsBuiltAgainstInstallRunPipelineAndValidat
   ASSERT_EQ(RunToEnd({"/bin/sh", "-c", pc_build}, dir.File("pkgconfig.log"), seconds(300)), 0)
       << ReadFile(dir.File("pkgconfig.log"));
 
+  fs::create_directories(dir.File("broken"));
+  WriteFile(dir.File("broken/libbroken.so"), "not a shared library");
   auto broker = runtime::EmbeddedBroker::Start();
   ASSERT_TRUE(broker.ok()) << broker.status().ToString();
   ASSERT_TRUE((*broker)->CreateTopic("sequence", 1).ok());
   const std::string out = dir.File("out.txt");
-  WriteProperties(dir.File("worker.properties"),
-                  {{"bootstrap.servers", (*broker)->bootstrap_servers()},
-                   {"plugin.path", build + "," + dir.File("nonexistent")},
-                   {"offset.storage.file.filename", dir.File("offsets.json")},
-                   {"offset.flush.interval.ms", "200"},
-                   {"listeners", "http://127.0.0.1:0"}});
+  WriteProperties(
+      dir.File("worker.properties"),
+      {{"bootstrap.servers", (*broker)->bootstrap_servers()},
+       {"plugin.path", build + "," + dir.File("nonexistent") + "," + dir.File("broken")},
+       {"offset.storage.file.filename", dir.File("offsets.json")},
+       {"offset.flush.interval.ms", "200"},
+       {"listeners", "http://127.0.0.1:0"}});
   WriteProperties(dir.File("source.properties"), {{"name", "seq-source"},
                                                   {"connector.class", "SequenceSource"},
                                                   {"topic", "sequence"},
@@ -122,6 +125,13 @@ TEST(PluginExampleTest, OutOfTreePluginsBuiltAgainstInstallRunPipelineAndValidat
               HasSubstr("{\"class\":\"com.example.tributary.SequenceSourceConnector\","
                         "\"type\":\"source\",\"version\":\"1.0.0\"}"));
   EXPECT_THAT(plugins.body, HasSubstr("com.example.tributary.TextSinkConnector"));
+  // What could not be loaded is listed with the reason; the worker runs on.
+  auto diagnostics = rest::testing::Fetch(port, "GET", "/connector-plugins/diagnostics");
+  ASSERT_EQ(diagnostics.status, 200) << diagnostics.body;
+  EXPECT_THAT(diagnostics.body,
+              HasSubstr("{\"path\":\"" + dir.File("nonexistent") +
+                        "\",\"error\":\"the plugin.path entry does not exist\"}"));
+  EXPECT_THAT(diagnostics.body, HasSubstr("\"path\":\"" + dir.File("broken/libbroken.so")));
 
   // The plugin's validators answer /validate; the config definition came across as data.
   auto validate = rest::testing::Fetch(

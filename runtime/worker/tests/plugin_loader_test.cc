@@ -179,11 +179,20 @@ TEST(PluginLoaderTest, ScansDirectoriesLoadsEachLibraryOnceAndSkipsBadOnes) {
   ASSERT_EQ(plugins.connectors().size(), 1u);
   EXPECT_EQ(plugins.connectors()[0].class_name, "com.example.tributary.SequenceSourceConnector");
   EXPECT_EQ(plugins.connectors()[0].version, "1.0.0");
+  // The skipped entries are kept for GET /connector-plugins/diagnostics, in load order.
+  ASSERT_EQ(plugins.load_problems().size(), 3u);
+  EXPECT_EQ(plugins.load_problems()[0].path, dir.File("missing"));
+  EXPECT_THAT(plugins.load_problems()[0].reason, HasSubstr("does not exist"));
+  EXPECT_EQ(plugins.load_problems()[1].path, dir.File("libnewer.so"));
+  EXPECT_THAT(plugins.load_problems()[1].reason, HasSubstr("built for plugin ABI 2.0"));
+  EXPECT_EQ(plugins.load_problems()[2].path, dir.File("libnot_a_plugin.so"));
   // A second library claiming the same connector name does not replace the first.
   PluginLibraryReport again = LoadPluginLibrary(SEQUENCE_SOURCE_PLUGIN, plugins);
   EXPECT_TRUE(again.loaded);
   EXPECT_THAT(again.reason, HasSubstr("the name is taken"));
   EXPECT_EQ(plugins.connectors().size(), 1u);
+  ASSERT_EQ(plugins.load_problems().size(), 4u);
+  EXPECT_THAT(plugins.load_problems()[3].reason, HasSubstr("the name is taken"));
 }
 
 TEST(PluginLoaderTest, SdkSourceValidatesInPluginResumesFromOffsetAndKeepsLogicalTypes) {
