@@ -1,6 +1,8 @@
 #include "runtime/config/client_config.h"
 
 #include <cctype>
+#include <charconv>
+#include <cstdint>
 #include <optional>
 #include <set>
 
@@ -520,6 +522,21 @@ Result<ClientConfig> Translate(const ConfigMap& java,
       props.erase("ssl.cipher.suites");
       result.ignored.push_back(shown("ssl.cipher.suites"));
       consumed.insert("ssl.cipher.suites");
+    }
+  }
+
+  // Java's buffer.memory (bytes of records the producer may hold) is librdkafka's
+  // queue.buffering.max.kbytes.
+  if (has("buffer.memory")) {
+    consumed.insert("buffer.memory");
+    const std::string v = Trim(get("buffer.memory"));
+    int64_t bytes = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), bytes);
+    if (ec != std::errc() || end != v.data() + v.size() || bytes < 1024) {
+      return Invalid(shown("buffer.memory"), "expected a number of bytes of at least 1024");
+    }
+    if (!has("queue.buffering.max.kbytes")) {
+      props["queue.buffering.max.kbytes"] = std::to_string(bytes / 1024);
     }
   }
 

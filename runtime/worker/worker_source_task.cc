@@ -58,6 +58,9 @@ Status WorkerSourceTask::Initialize() {
   props["enable.idempotence"] = "true";
   props["message.timeout.ms"] = "0";  // never give up on a record while the broker is away
   props.try_emplace("client.id", "connector-producer-" + id().ToString());
+  // Connect's producer holds at most buffer.memory (32 MiB) of records; librdkafka's own default
+  // (1 GiB) would let a slow broker thread grow the worker by hundreds of MiB.
+  props.try_emplace("queue.buffering.max.kbytes", "32768");
   TRIBUTARY_ASSIGN_OR_RETURN(
       producer_, CreateKafkaHandle(RD_KAFKA_PRODUCER, props, [this](rd_kafka_conf_t* conf) {
         rd_kafka_conf_set_opaque(conf, this);

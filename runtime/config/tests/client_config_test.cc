@@ -172,6 +172,21 @@ TEST(ClientConfigTest, DropsJvmOnlyKeysAndRenamesOthers) {
   EXPECT_EQ(p.count("max.request.size"), 0u);
 }
 
+TEST(ClientConfigTest, BufferMemoryBoundsTheProducerQueue) {
+  auto r = TranslateClientConfig({{"buffer.memory", "33554432"}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->properties.at("queue.buffering.max.kbytes"), "32768");
+  EXPECT_EQ(r->properties.count("buffer.memory"), 0u);
+  EXPECT_TRUE(r->ignored.empty());
+  auto explicit_wins = TranslateClientConfig(
+      {{"buffer.memory", "33554432"}, {"queue.buffering.max.kbytes", "1024"}});
+  ASSERT_TRUE(explicit_wins.ok());
+  EXPECT_EQ(explicit_wins->properties.at("queue.buffering.max.kbytes"), "1024");
+  auto bad = TranslateClientConfig({{"buffer.memory", "lots"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("buffer.memory"));
+}
+
 TEST(ClientConfigTest, TranslatesTlsStores) {
   auto pem = TranslateClientConfig({{"security.protocol", "SSL"},
                                     {"ssl.truststore.location", "/etc/ssl/ca.pem"},
