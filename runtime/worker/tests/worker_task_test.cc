@@ -105,13 +105,14 @@ class WorkerTaskTest : public ::testing::Test {
     return c;
   }
 
-  std::unique_ptr<WorkerSourceTask> NewSourceTask(int total, std::atomic<int>* acked,
-                                                  TransformationChain chain = {},
-                                                  CountingSourceTask** task_out = nullptr) {
+  // A worker source task of connector `connector` running `task` against the embedded broker,
+  // with string converters and the fixture's offset store.
+  std::unique_ptr<WorkerSourceTask> NewWorkerSourceTask(const std::string& connector,
+                                                        std::unique_ptr<SourceTask> task,
+                                                        TransformationChain chain,
+                                                        milliseconds offset_flush_interval) {
     SourceTaskOptions o;
-    o.id = {"counting", 0};
-    auto task = std::make_unique<CountingSourceTask>(total, acked);
-    if (task_out) *task_out = task.get();
+    o.id = {connector, 0};
     o.task = std::move(task);
     o.transformations = std::move(chain);
     o.key_converter = NewStringConverter(true);
@@ -120,9 +121,17 @@ class WorkerTaskTest : public ::testing::Test {
     o.producer_properties = {{"bootstrap.servers", broker_->bootstrap_servers()}};
     o.offset_store = &store_;
     o.offset_serializer = serializer_.get();
-    o.offset_flush_interval = milliseconds(50);
+    o.offset_flush_interval = offset_flush_interval;
     o.listener = &listener_;
     return std::make_unique<WorkerSourceTask>(std::move(o));
+  }
+
+  std::unique_ptr<WorkerSourceTask> NewSourceTask(int total, std::atomic<int>* acked,
+                                                  TransformationChain chain = {},
+                                                  CountingSourceTask** task_out = nullptr) {
+    auto task = std::make_unique<CountingSourceTask>(total, acked);
+    if (task_out) *task_out = task.get();
+    return NewWorkerSourceTask("counting", std::move(task), std::move(chain), milliseconds(50));
   }
 
   // Runs a CountingSourceTask to completion: topic "numbers" holds "0".."n-1".
@@ -509,21 +518,9 @@ class InterleavedSourceTest : public WorkerTaskTest {
  protected:
   std::unique_ptr<WorkerSourceTask> NewTask(InterleavedSourceTask** source,
                                             TransformationChain chain = {}) {
-    SourceTaskOptions o;
-    o.id = {"interleaved", 0};
     auto task = std::make_unique<InterleavedSourceTask>(300);
     *source = task.get();
-    o.task = std::move(task);
-    o.transformations = std::move(chain);
-    o.key_converter = NewStringConverter(true);
-    o.value_converter = NewStringConverter(false);
-    o.header_converter = std::make_unique<SimpleHeaderConverter>();
-    o.producer_properties = {{"bootstrap.servers", broker_->bootstrap_servers()}};
-    o.offset_store = &store_;
-    o.offset_serializer = serializer_.get();
-    o.offset_flush_interval = milliseconds(20);
-    o.listener = &listener_;
-    return std::make_unique<WorkerSourceTask>(std::move(o));
+    return NewWorkerSourceTask("interleaved", std::move(task), std::move(chain), milliseconds(20));
   }
   int64_t Committed(const std::string& partition) {
     auto offset = OffsetStorageReaderImpl("interleaved", store_, *serializer_)
