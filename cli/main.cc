@@ -11,6 +11,15 @@
 #include "cli/version.h"
 #include "rest-api/basic_auth.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+// Sanitizer builds only (the dev preset). GCC 12's sanitizer runtime (fixed in GCC 14 / LLVM 17)
+// may take a plugin's dynamic TLS block for one with a pre-2.25 glibc header when it happens to sit
+// 16 bytes into a page, and LeakSanitizer's tracer then crashes at exit ("Tracer caught signal
+// 11"). Whether a run hits it depends on the heap layout; the worker dlopens plugins from
+// plugin.path. runtime/worker/tests/plugin_loader_test.cc sets the same for its own binary.
+extern "C" const char* __asan_default_options() { return "intercept_tls_get_addr=0"; }
+#endif
+
 namespace tributary::cli {
 
 void BlockShutdownSignals() {
