@@ -1,6 +1,7 @@
 // HTTPS listeners (PEM keystore made by the openssl CLI in the test) and HTTP Basic
 // authentication, against a real RestServer over the network.
 #include <gtest/gtest.h>
+
 #include <memory>
 
 #include "rest-api/basic_auth.h"

@@ -28,8 +28,9 @@ struct PluginLibraryReport {
 // plugin, as with Connect), in name order. Each library is loaded once per call (by canonical
 // path). A library that cannot be opened, lacks the entry point, was built for another ABI major
 // version, misses a required function or fails in init is skipped with the reason logged and in
-// its report and in plugins.load_problems(); the others still load. Connectors are registered under their class names and
-// aliases; one whose name is already registered is skipped (noted in the report).
+// its report and in plugins.load_problems(); the others still load. Connectors are registered under
+// their class names and aliases; one whose name is already registered is skipped (noted in the
+// report).
 //
 // Libraries stay loaded for the life of the process (as Connect's class loaders): the registered
 // factories keep the plugin's state alive, and its shutdown runs when the last of them is gone.
