@@ -269,45 +269,46 @@ Result<Value> TableSchemas::ColumnValue(size_t index, const TupleColumn& column,
   return Status::Internal("unhandled tuple column kind");
 }
 
+template <class ColumnValueFn>
+Result<Value> TableSchemas::BuildStruct(const SchemaPtr& schema, const std::vector<int>& fields,
+                                        size_t count, const char* input,
+                                        ColumnValueFn column_value) const {
+  const auto& columns = description_.columns;
+  if (count != columns.size()) {
+    return Status::DataError("table " + description_.schema + "." + description_.table + ": " +
+                             input + " has " + std::to_string(count) + " columns, the table has " +
+                             std::to_string(columns.size()));
+  }
+  Struct out(schema);
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (fields[i] < 0) continue;
+    TRIBUTARY_ASSIGN_OR_RETURN(Value v, column_value(i));
+    (void)out.Put(fields[i], std::move(v));
+  }
+  return Value::StructValue(std::move(out));
+}
+
+Result<Value> TableSchemas::TextValue(size_t i, const std::optional<std::string_view>& text,
+                                      bool not_null_checked) const {
+  const ColumnMapping& mapping = description_.columns[i].mapping;
+  if (text.has_value()) return ConvertText(mapping, *text);
+  if (not_null_checked && !mapping.schema->optional()) {
+    return Status::DataError("table " + description_.schema + "." + description_.table +
+                             ": NOT NULL column " + mapping.column + " is null");
+  }
+  return Value();
+}
+
 Result<Value> TableSchemas::RowFromTuple(const TupleData& tuple, OldTupleKind kind,
                                          const TupleData* toast_source) const {
-  const auto& columns = description_.columns;
-  if (tuple.size() != columns.size()) {
-    return Status::DataError("table " + description_.schema + "." + description_.table +
-                             ": tuple has " + std::to_string(tuple.size()) +
-                             " columns, the relation has " + std::to_string(columns.size()));
-  }
-  Struct row(value_schema_);
-  for (size_t i = 0; i < columns.size(); ++i) {
-    if (value_field_[i] < 0) continue;
-    TRIBUTARY_ASSIGN_OR_RETURN(Value v, ColumnValue(i, tuple[i], kind, toast_source));
-    (void)row.Put(value_field_[i], std::move(v));
-  }
-  return Value::StructValue(std::move(row));
+  return BuildStruct(value_schema_, value_field_, tuple.size(), "tuple",
+                     [&](size_t i) { return ColumnValue(i, tuple[i], kind, toast_source); });
 }
 
 Result<Value> TableSchemas::RowFromText(
     const std::vector<std::optional<std::string_view>>& values) const {
-  const auto& columns = description_.columns;
-  if (values.size() != columns.size()) {
-    return Status::DataError("table " + description_.schema + "." + description_.table +
-                             ": row has " + std::to_string(values.size()) +
-                             " columns, the table has " + std::to_string(columns.size()));
-  }
-  Struct row(value_schema_);
-  for (size_t i = 0; i < columns.size(); ++i) {
-    if (value_field_[i] < 0) continue;
-    const ColumnMapping& mapping = columns[i].mapping;
-    Value v;
-    if (values[i].has_value()) {
-      TRIBUTARY_ASSIGN_OR_RETURN(v, ConvertText(mapping, *values[i]));
-    } else if (!mapping.schema->optional()) {
-      return Status::DataError("table " + description_.schema + "." + description_.table +
-                               ": NOT NULL column " + mapping.column + " is null");
-    }
-    (void)row.Put(value_field_[i], std::move(v));
-  }
-  return Value::StructValue(std::move(row));
+  return BuildStruct(value_schema_, value_field_, values.size(), "row",
+                     [&](size_t i) { return TextValue(i, values[i], true); });
 }
 
 Value TableSchemas::KeyFromRow(const Value& row) const {
@@ -323,40 +324,16 @@ Value TableSchemas::KeyFromRow(const Value& row) const {
 
 Result<Value> TableSchemas::KeyFromTuple(const TupleData& tuple) const {
   if (key_schema_ == nullptr) return Value::Null();
-  const auto& columns = description_.columns;
-  if (tuple.size() != columns.size()) {
-    return Status::DataError("table " + description_.schema + "." + description_.table +
-                             ": tuple has " + std::to_string(tuple.size()) +
-                             " columns, the relation has " + std::to_string(columns.size()));
-  }
-  Struct key(key_schema_);
-  for (size_t i = 0; i < columns.size(); ++i) {
-    if (key_field_[i] < 0) continue;
-    TRIBUTARY_ASSIGN_OR_RETURN(Value v, ColumnValue(i, tuple[i], OldTupleKind::kFull, nullptr));
-    (void)key.Put(key_field_[i], std::move(v));
-  }
-  return Value::StructValue(std::move(key));
+  return BuildStruct(key_schema_, key_field_, tuple.size(), "tuple", [&](size_t i) {
+    return ColumnValue(i, tuple[i], OldTupleKind::kFull, nullptr);
+  });
 }
 
 Result<Value> TableSchemas::KeyFromText(
     const std::vector<std::optional<std::string_view>>& values) const {
   if (key_schema_ == nullptr) return Value::Null();
-  const auto& columns = description_.columns;
-  if (values.size() != columns.size()) {
-    return Status::DataError("table " + description_.schema + "." + description_.table +
-                             ": row has " + std::to_string(values.size()) +
-                             " columns, the table has " + std::to_string(columns.size()));
-  }
-  Struct key(key_schema_);
-  for (size_t i = 0; i < columns.size(); ++i) {
-    if (key_field_[i] < 0) continue;
-    Value v;
-    if (values[i].has_value()) {
-      TRIBUTARY_ASSIGN_OR_RETURN(v, ConvertText(columns[i].mapping, *values[i]));
-    }
-    (void)key.Put(key_field_[i], std::move(v));
-  }
-  return Value::StructValue(std::move(key));
+  return BuildStruct(key_schema_, key_field_, values.size(), "row",
+                     [&](size_t i) { return TextValue(i, values[i], false); });
 }
 
 ChangeEvent TableSchemas::BuildEvent(Operation op, Value key, Value before, Value after,

@@ -169,6 +169,16 @@ class TableSchemas {
   TableSchemas() = default;
   Result<Value> ColumnValue(size_t index, const TupleColumn& column, OldTupleKind kind,
                             const TupleData* toast_source) const;
+  // A Struct of `schema` whose field fields[i] (when >= 0) is column_value(i) for each table
+  // column i. `count` is the number of values the input has ("a tuple" or "a row" in the
+  // DataError when it is not the table's column count).
+  template <class ColumnValueFn>
+  Result<Value> BuildStruct(const SchemaPtr& schema, const std::vector<int>& fields, size_t count,
+                            const char* input, ColumnValueFn column_value) const;
+  // The value of column i of a text row (snapshot): nullopt is SQL NULL; DataError for a NULL in
+  // a NOT NULL column when `not_null_checked`.
+  Result<Value> TextValue(size_t i, const std::optional<std::string_view>& text,
+                          bool not_null_checked) const;
 
   TableDescription description_;
   std::string data_collection_;
