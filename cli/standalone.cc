@@ -173,6 +173,7 @@ int RunWorker(ConfigMap worker_props, const std::vector<NamedConfig>& connectors
   }
   herder_options.topic_tracking = *topic_tracking;
   auto herder = std::make_unique<runtime::StandaloneHerder>(*worker, herder_options);
+  rest_config.metrics = &worker->metrics();  // the worker outlives the server
   auto rest = std::make_unique<rest::RestServer>(rest_config, herder.get());
   if (Status st = rest->Start(); !st.ok()) return Fail(st);
   herder->SetWorkerId(

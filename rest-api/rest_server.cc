@@ -22,6 +22,7 @@
 #include "rest-api/connectors_resource.h"
 #include "rest-api/listeners.h"
 #include "rest-api/loggers_resource.h"
+#include "rest-api/metrics_resource.h"
 #include "rest-api/root_resource.h"
 
 namespace tributary::rest {
@@ -69,6 +70,7 @@ class RestServer::Impl {
         root_(herder, config_.version, config_.commit),
         connectors_(herder, config_.topic_tracking_enable, config_.topic_tracking_allow_reset),
         plugins_(herder),
+        metrics_(config_.metrics),
         ioc_(config_.io_threads > 0 ? config_.io_threads : 1) {}
 
   ~Impl() { Stop(); }
@@ -115,6 +117,7 @@ class RestServer::Impl {
   ConnectorsResource connectors_;
   ConnectorPluginsResource plugins_;
   LoggersResource loggers_;
+  MetricsResource metrics_;
   Router router_;
 
   mutable std::mutex mu_;
@@ -242,7 +245,8 @@ class RestServer::Impl::HttpSession : public Session,
     response.result(static_cast<unsigned>(answer.status));
     response.keep_alive(keep_alive);
     for (auto& [name, value] : answer.headers) response.set(name, value);
-    if (!answer.body.empty()) response.set(http::field::content_type, "application/json");
+    if (!answer.body.empty() && response.find(http::field::content_type) == response.end())
+      response.set(http::field::content_type, "application/json");
     const std::size_t length = answer.body.size();
     if (!head) response.body() = std::move(answer.body);
     response.content_length(length);
@@ -356,6 +360,7 @@ Status RestServer::Impl::Start() {
   TRIBUTARY_RETURN_IF_ERROR(connectors_.Register(&router_));
   TRIBUTARY_RETURN_IF_ERROR(plugins_.Register(&router_));
   TRIBUTARY_RETURN_IF_ERROR(loggers_.Register(&router_));
+  TRIBUTARY_RETURN_IF_ERROR(metrics_.Register(&router_));
 
   try {
     for (const Listener& listener : *listeners) {

@@ -12,6 +12,10 @@
 #include "runtime/api/status.h"
 #include "runtime/herder/herder.h"
 
+namespace tributary::runtime {
+class MetricsRegistry;
+}
+
 namespace tributary::rest {
 
 // TLS of https:// listeners: Kafka's PEM keystore (worker keys
@@ -45,10 +49,13 @@ struct RestServerConfig {
   // When set, every request except GET/HEAD /health needs valid Basic credentials; otherwise 401
   // {"error_code":401,…} with `WWW-Authenticate: Basic realm="tributary"`.
   std::shared_ptr<const BasicAuthenticator> authenticator;
+  // What GET /metrics renders (not owned; must outlive the server). nullptr: an empty exposition.
+  const runtime::MetricsRegistry* metrics = nullptr;
 };
 
 // Kafka Connect's REST server: an HTTP/1.1 server (Boost.Beast, keep-alive) serving the Connect
-// resources of one Herder. Every response body is JSON; every error is Connect's ErrorMessage.
+// resources of one Herder. Every response body is JSON (except /metrics: Prometheus text); every
+// error is Connect's ErrorMessage.
 // No exception leaves this class: start-up failures are Status values, failures while handling a
 // request are 500 responses.
 //

@@ -510,7 +510,60 @@ Status PostgresCdcSourceTask::BeginSnapshot(const std::string& snapshot_name, Ls
   first_snapshot_row_ = true;
   spdlog::info("postgres-cdc {}: snapshot of {} table(s) at {} started", config_.topic_prefix,
                snapshot_tables_.size(), FormatLsn(point));
+  RegisterSnapshotMetrics();
   return Status::Ok();
+}
+
+void PostgresCdcSourceTask::RegisterSnapshotMetrics() {
+  MetricGroup& group =
+      context() != nullptr ? context()->plugin_metrics() : UnexportedMetricGroup::Instance();
+  const MetricLabels server = {{"server", config_.topic_prefix}};
+  SnapshotMetrics& m = snapshot_metrics_;
+  m.total_table_count =
+      group.AddGauge("debezium_postgres_snapshot_total_table_count",
+                     "Tables included in the snapshot (TotalTableCount).", server);
+  m.remaining_table_count =
+      group.AddGauge("debezium_postgres_snapshot_remaining_table_count",
+                     "Tables the snapshot has not copied yet (RemainingTableCount).", server);
+  m.running = group.AddGauge("debezium_postgres_snapshot_running",
+                             "1 while the snapshot runs (SnapshotRunning).", server);
+  m.completed = group.AddGauge("debezium_postgres_snapshot_completed",
+                               "1 once the snapshot completed (SnapshotCompleted).", server);
+  m.duration_seconds = group.AddGauge(
+      "debezium_postgres_snapshot_duration_seconds",
+      "Seconds the snapshot has taken so far, or took (SnapshotDurationInSeconds).", server);
+  m.rows_scanned.clear();
+  m.rows_estimated.clear();
+  for (const SnapshotTable& t : snapshot_tables_) {
+    MetricLabels labels = server;
+    labels.emplace_back("table", t.schema + "." + t.table);
+    m.rows_scanned.push_back(group.AddGauge("debezium_postgres_snapshot_rows_scanned",
+                                            "Rows of the table read by the snapshot so far "
+                                            "(RowsScanned).",
+                                            labels));
+    m.rows_estimated.push_back(group.AddGauge(
+        "debezium_postgres_snapshot_rows_estimated",
+        "Rows of the table as PostgreSQL estimates them (pg_class.reltuples; -1: never analyzed).",
+        labels));
+    m.rows_scanned.back().Set(0);
+    m.rows_estimated.back().Set(t.reltuples < 0 ? -1 : static_cast<int64_t>(t.reltuples));
+  }
+  m.total_table_count.Set(static_cast<int64_t>(snapshot_tables_.size()));
+  m.running.Set(1);
+  m.completed.Set(0);
+  snapshot_started_ = std::chrono::steady_clock::now();
+  UpdateSnapshotMetrics();
+}
+
+void PostgresCdcSourceTask::UpdateSnapshotMetrics() {
+  SnapshotMetrics& m = snapshot_metrics_;
+  m.remaining_table_count.Set(static_cast<int64_t>(snapshot_tables_.size() - snapshot_index_));
+  if (snapshot_index_ < m.rows_scanned.size() && cursor_open_) {
+    m.rows_scanned[snapshot_index_].Set(table_rows_);
+  }
+  m.duration_seconds.Set(std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::steady_clock::now() - snapshot_started_)
+                             .count());
 }
 
 Status PostgresCdcSourceTask::EmitSnapshotRow(PendingRow row, bool last_in_table, bool final,
@@ -573,6 +626,9 @@ Status PostgresCdcSourceTask::SnapshotStep(std::vector<SourceRecord>& out) {
       }
       TRIBUTARY_RETURN_IF_ERROR(sql_->Exec("COMMIT").status());
       spdlog::info("postgres-cdc {}: snapshot completed", config_.topic_prefix);
+      UpdateSnapshotMetrics();
+      snapshot_metrics_.running.Set(0);
+      snapshot_metrics_.completed.Set(1);
       // Streaming continues from the snapshot's consistent point.
       position_ = StreamPosition{};
       position_.lsn_commit = snapshot_point_;
@@ -636,10 +692,12 @@ Status PostgresCdcSourceTask::SnapshotStep(std::vector<SourceRecord>& out) {
   }
   spdlog::info("postgres-cdc {}: snapshot of {}.{}: {} of ~{} rows", config_.topic_prefix, t.schema,
                t.table, table_rows_, static_cast<int64_t>(std::max(0.0, t.reltuples)));
+  UpdateSnapshotMetrics();
   if (n < config_.snapshot_fetch_size) {
     TRIBUTARY_RETURN_IF_ERROR(sql_->Exec("CLOSE tributary_snapshot").status());
     cursor_open_ = false;
     ++snapshot_index_;
+    UpdateSnapshotMetrics();
   }
   return Status::Ok();
 }

@@ -150,6 +150,23 @@ class PostgresCdcSourceTask : public SourceTask {
   std::optional<PendingRow> pending_row_;
   bool first_snapshot_row_ = true;
   std::vector<std::shared_ptr<const TableSchemas>> snapshot_table_schemas_;
+  // Debezium's snapshot metrics (MBean debezium.postgres:type=connector-metrics,context=snapshot,
+  // server=<topic.prefix>) through plugin_metrics(), as debezium_postgres_snapshot_*; registered
+  // when a snapshot begins (so, as in Debezium, absent when none ran since the task started) and
+  // updated once per fetch.
+  struct SnapshotMetrics {
+    Gauge total_table_count;
+    Gauge remaining_table_count;
+    Gauge running;
+    Gauge completed;
+    Gauge duration_seconds;
+    std::vector<Gauge> rows_scanned;    // per snapshot_tables_ entry
+    std::vector<Gauge> rows_estimated;  // pg_class.reltuples, per snapshot_tables_ entry
+  };
+  SnapshotMetrics snapshot_metrics_;
+  std::chrono::steady_clock::time_point snapshot_started_;
+  void RegisterSnapshotMetrics();
+  void UpdateSnapshotMetrics();
 
   // Streaming state.
   RelationCache relations_;

@@ -410,8 +410,9 @@ bool CollectorServer::EnqueueForSession(HandledRequest& handled, uint64_t* reque
                                         std::function<void(bool)> complete) {
   const CollectorConfig& c = service_.config();
   const size_t count = handled.good.size() + handled.bad.size();
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   if (stopped_ || queue_.size() + count > static_cast<size_t>(c.queue_max_records)) return false;
+  const bool was_empty = queue_.empty();
   const uint64_t id = next_request_id_++;
   auto make = [&](const std::string& topic, std::string value) {
     SourceRecord r;
@@ -430,6 +431,11 @@ bool CollectorServer::EnqueueForSession(HandledRequest& handled, uint64_t* reque
   for (auto& b : handled.bad) make(c.bad_topic, std::move(b));
   if (complete) pending_[id] = Pending{count, std::move(complete)};
   *request_id = id;
+  // A non-empty queue was announced already and is drained by the next Poll. Announced under the
+  // lock, so that none is under way once BeginTermination returned (the worker's queue it wakes
+  // goes away after the task stopped).
+  if (was_empty && on_records_ready_) on_records_ready_();
+  lock.unlock();
   ready_.notify_one();
   return true;
 }

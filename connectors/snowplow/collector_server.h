@@ -54,6 +54,11 @@ class CollectorServer {
   int port() const { return port_; }
   int ssl_port() const { return ssl_port_; }
 
+  // Called from a server thread when records are queued while none were (the task then tells the
+  // worker to poll); never after BeginTermination returned. Set before Start.
+  void set_on_records_ready(std::function<void()> callback) {
+    on_records_ready_ = std::move(callback);
+  }
   // Up to `max` queued records; waits up to `wait` when none are queued. Any thread; OnRecordDone
   // may run meanwhile (the worker calls CommitRecord while the task's Poll waits).
   std::vector<SourceRecord> Poll(size_t max, std::chrono::milliseconds wait);
@@ -89,6 +94,7 @@ class CollectorServer {
   int port_ = 0;
   int ssl_port_ = 0;
   std::unique_ptr<Impl> impl_;
+  std::function<void()> on_records_ready_;
 
   std::mutex mu_;
   std::condition_variable ready_;

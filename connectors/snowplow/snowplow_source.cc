@@ -28,6 +28,9 @@ Status SnowplowCollectorSourceTask::Start(const ConfigMap& props) {
   auto config = ParseCollectorConfig(props);
   if (!config.ok()) return config.status();
   server_ = std::make_unique<CollectorServer>(std::move(*config), &SystemCollectorEnv());
+  if (SourceTaskContext* ctx = context()) {
+    server_->set_on_records_ready([ctx] { ctx->RecordsReady(); });
+  }
   Status st = server_->Start();
   if (!st.ok()) server_.reset();
   return st;
@@ -35,7 +38,7 @@ Status SnowplowCollectorSourceTask::Start(const ConfigMap& props) {
 
 Result<std::vector<SourceRecord>> SnowplowCollectorSourceTask::Poll() {
   if (!server_) return std::vector<SourceRecord>{};
-  return server_->Poll(1000, std::chrono::milliseconds(500));
+  return server_->Poll(1000, std::chrono::milliseconds(0));  // PollBlocks() is false
 }
 
 void SnowplowCollectorSourceTask::CommitRecord(const SourceRecord& record,

@@ -44,8 +44,12 @@ class SnowplowCollectorSourceTask : public SourceTask {
   std::string Version() const override;
   // InvalidConfig for bad configs, IoError when the port cannot be bound.
   Status Start(const ConfigMap& props) override;
-  // Records of requests received so far (at most 1000); waits up to 500 ms when there are none.
+  // Records of requests received so far (at most 1000); never waits. When records arrive while
+  // none are queued, the task calls its context's RecordsReady().
   Result<std::vector<SourceRecord>> Poll() override;
+  // The worker polls the collector on the thread that sends to Kafka: one thread hand-off less per
+  // batch of requests than a poll thread of its own.
+  bool PollBlocks() const override { return false; }
   void CommitRecord(const SourceRecord& record, const RecordMetadata* metadata) override;
   // Graceful shutdown: answers 503 to new tracking requests and to those whose records were not
   // polled, keeps the port open for preTerminationPeriod (/health 503 if preTerminationUnhealthy),

@@ -164,6 +164,7 @@ TEST_F(RestSecurityTest, BasicAuthGuardsEverythingButHealth) {
                                                         {"GET", "/"},
                                                         {"POST", "/connectors"},
                                                         {"GET", "/health/x"},
+                                                        {"GET", "/metrics"},
                                                         {"GET", "/no/such/path"}}) {
     HttpResult denied = FetchTls(port, ca, method, target);
     ASSERT_TRUE(denied.ok) << denied.error;
@@ -174,6 +175,7 @@ TEST_F(RestSecurityTest, BasicAuthGuardsEverythingButHealth) {
   }
   const std::string good = "Basic " + Base64Encode("admin:pw");
   EXPECT_EQ(FetchTls(port, ca, "GET", "/connectors", "", {{"Authorization", good}}).status, 200);
+  EXPECT_EQ(FetchTls(port, ca, "GET", "/metrics", "", {{"Authorization", good}}).status, 200);
   EXPECT_EQ(FetchTls(port, ca, "GET", "/connectors", "",
                      {{"Authorization", "Basic " + Base64Encode("admin:pW")}})
                 .status,

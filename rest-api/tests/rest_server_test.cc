@@ -7,6 +7,7 @@
 
 #include "rest-api/tests/fake_herder.h"
 #include "rest-api/tests/http_test_client.h"
+#include "runtime/metrics/metrics_registry.h"
 
 namespace tributary::rest {
 namespace {
@@ -33,6 +34,7 @@ class RestServerTest : public ::testing::Test {
     config.listeners = "http://127.0.0.1:0";
     config.version = "0.1.0";
     config.commit = "abc123";
+    config.metrics = &metrics_;
     server_ = std::make_unique<RestServer>(config, &herder_);
     Status status = server_->Start();
     ASSERT_TRUE(status.ok()) << status.ToString();
@@ -51,6 +53,7 @@ class RestServerTest : public ::testing::Test {
   }
 
   FakeHerder herder_;
+  runtime::MetricsRegistry metrics_;
   std::unique_ptr<RestServer> server_;
   uint16_t port_ = 0;
 };
@@ -66,6 +69,35 @@ TEST_F(RestServerTest, ListenerUrlsReportTheBoundPort) {
   auto urls = server_->ListenerUrls();
   ASSERT_EQ(urls.size(), 1u);
   EXPECT_EQ(urls[0], "http://127.0.0.1:" + std::to_string(port_));
+}
+
+TEST_F(RestServerTest, MetricsInPrometheusTextFormat) {
+  HttpResult empty = Get("/metrics");
+  ASSERT_TRUE(empty.ok) << empty.error;
+  EXPECT_EQ(empty.status, 200);
+  EXPECT_EQ(empty.body, "");
+  EXPECT_EQ(empty.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+
+  auto group = metrics_.NewGroup({{"connector", "my \"src\""}, {"task", "0"}});
+  Counter polled = group->AddCounter("kafka_connect_source_task_metrics_source_record_poll_total",
+                                     "Records polled.");
+  polled.Increment(3);
+  HttpResult r = Get("/metrics");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(r.body,
+            "# HELP kafka_connect_source_task_metrics_source_record_poll_total Records polled.\n"
+            "# TYPE kafka_connect_source_task_metrics_source_record_poll_total counter\n"
+            "kafka_connect_source_task_metrics_source_record_poll_total{connector=\"my "
+            "\\\"src\\\"\",task=\"0\"} 3\n");
+  polled.Increment();
+  EXPECT_NE(Get("/metrics").body.find("} 4\n"), std::string::npos);
+  HttpResult head = Fetch(port_, "HEAD", "/metrics");
+  ASSERT_TRUE(head.ok) << head.error;
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
+  EXPECT_EQ(Fetch(port_, "POST", "/metrics").status, 405);
 }
 
 TEST_F(RestServerTest, HealthFollowsTheHerder) {

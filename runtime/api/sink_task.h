@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "runtime/api/config_def.h"
+#include "runtime/api/metrics.h"
 #include "runtime/api/record.h"
 #include "runtime/api/status.h"
 
@@ -31,6 +32,10 @@ class SinkTaskContext {
   // (errors.tolerance=none, or the report could not be written): the task should fail with it.
   // The default, for contexts without error handling, returns `error`.
   virtual Status ReportErrant(const SinkRecord& record, const Status& error) { return error; }
+  // Where the task publishes metrics of its own (KIP-877's pluginMetrics()); unlike the rest of
+  // this class callable from any thread, valid until the task is destroyed. The default exports
+  // nothing.
+  virtual MetricGroup& plugin_metrics() { return UnexportedMetricGroup::Instance(); }
 };
 
 // Writes records from Kafka to an outside system (Connect's SinkTask).

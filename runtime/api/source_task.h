@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "runtime/api/config_def.h"
+#include "runtime/api/metrics.h"
 #include "runtime/api/record.h"
 #include "runtime/api/status.h"
 
@@ -23,6 +24,12 @@ class SourceTaskContext {
   virtual ~SourceTaskContext() = default;
   virtual const ConfigMap& configs() const = 0;
   virtual OffsetStorageReader& offset_storage_reader() = 0;
+  // Where the task publishes metrics of its own (KIP-877's pluginMetrics()); callable from any
+  // thread, valid until the task is destroyed. The default exports nothing.
+  virtual MetricGroup& plugin_metrics() { return UnexportedMetricGroup::Instance(); }
+  // For a task whose Poll does not block (SourceTask::PollBlocks() is false): its records are
+  // ready, so the worker should call Poll soon. Callable from any thread, cheap, never blocks.
+  virtual void RecordsReady() {}
 };
 
 // Reads from an outside system and hands records to the worker (Connect's SourceTask).
@@ -32,7 +39,8 @@ class SourceTaskContext {
 // next. Start returns before the first Poll and the last Poll returns before Stop, but Commit and
 // CommitRecord may run while Poll does (as in Kafka Connect, where commitRecord is called from
 // the producer's thread): state they share with Poll needs a lock or atomics. Poll must return
-// within about a second even when nothing arrives, so that pause and stop take effect.
+// within about a second even when nothing arrives, so that pause and stop take effect. A task
+// whose PollBlocks() is false is polled on the task's thread instead (see there).
 class SourceTask {
  public:
   virtual ~SourceTask() = default;
@@ -44,6 +52,11 @@ class SourceTask {
   // The next records, or an empty vector if none are ready yet. A retriable Status is retried after
   // a backoff; any other error fails the task with the message as trace.
   virtual Result<std::vector<SourceRecord>> Poll() = 0;
+  // Whether Poll waits for records (the default). A task whose records are handed to it by threads
+  // of its own (a server) may return false: its Poll then never waits, it calls
+  // context()->RecordsReady() whenever records become ready, and the worker polls it on the thread
+  // that sends to Kafka rather than on a poll thread, which saves a thread hand-off per batch.
+  virtual bool PollBlocks() const { return true; }
 
   // Called after the worker durably stored source offsets: those of the records acknowledged when
   // the write began (read them back through offset_storage_reader()). Records acknowledged while

@@ -138,6 +138,13 @@ Status Worker::StartTask(const ConnectorTaskId& id, const ConfigMap& connector_c
   if (offset_serializer_ == nullptr) {
     return Status::Internal("no JsonConverter registered: cannot serialize offsets");
   }
+  {
+    // Checked before the task is built too: its metric group would take over the running
+    // task's series.
+    std::lock_guard lock(mutex_);
+    if (tasks_.count(id))
+      return Status::AlreadyExists("Task " + id.ToString() + " is already running");
+  }
   TRIBUTARY_ASSIGN_OR_RETURN(const ConnectorPlugin* plugin,
                              plugins_.FindConnector(Lookup(connector_config, "connector.class")));
   TRIBUTARY_ASSIGN_OR_RETURN(ConnectorConfig common,
@@ -152,6 +159,9 @@ Status Worker::StartTask(const ConnectorTaskId& id, const ConfigMap& connector_c
   TRIBUTARY_ASSIGN_OR_RETURN(ErrorHandlingConfig errors,
                              ParseErrorHandlingConfig(plugin->type, connector_config));
   std::unique_ptr<Connector> prototype = plugin->factory();
+  // The task's metric group, labelled as Connect labels a task's MBeans.
+  std::unique_ptr<MetricGroup> metrics =
+      metrics_.NewGroup({{"connector", id.connector}, {"task", std::to_string(id.task)}});
 
   std::unique_ptr<WorkerTask> task;
   if (plugin->type == ConnectorType::kSource) {
@@ -180,6 +190,7 @@ Status Worker::StartTask(const ConnectorTaskId& id, const ConfigMap& connector_c
     opts.listener = listener;
     opts.initial_state = state;
     opts.on_topic = std::move(on_topic);
+    opts.metrics = std::move(metrics);
     task = std::make_unique<WorkerSourceTask>(std::move(opts));
   } else {
     TRIBUTARY_ASSIGN_OR_RETURN(
@@ -214,6 +225,7 @@ Status Worker::StartTask(const ConnectorTaskId& id, const ConfigMap& connector_c
     opts.listener = listener;
     opts.initial_state = state;
     opts.on_topic = std::move(on_topic);
+    opts.metrics = std::move(metrics);
     task = std::make_unique<WorkerSinkTask>(std::move(opts));
   }
   std::lock_guard lock(mutex_);

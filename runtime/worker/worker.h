@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runtime/api/connector.h"
+#include "runtime/metrics/metrics_registry.h"
 #include "runtime/storage/offset_storage.h"
 #include "runtime/worker/plugins.h"
 #include "runtime/worker/worker_task.h"
@@ -33,6 +34,9 @@ class Worker {
   const Plugins& plugins() const { return plugins_; }
   OffsetBackingStore& offset_store() { return offset_store_; }
   OffsetSerializer& offset_serializer() { return *offset_serializer_; }
+  // Every task's metrics (Connect's task metric groups and what tasks publish through
+  // plugin_metrics()), for GET /metrics.
+  MetricsRegistry& metrics() { return metrics_; }
 
   // Creates and starts connector `name` from its (placeholder-resolved) config.
   // InvalidConfig for bad common keys; the connector's Start() error otherwise.
@@ -66,6 +70,7 @@ class Worker {
   const Plugins& plugins_;
   OffsetBackingStore& offset_store_;
   std::unique_ptr<OffsetSerializer> offset_serializer_;
+  MetricsRegistry metrics_;  // declared before the tasks: their metric groups point into it
 
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<Connector>> connectors_;

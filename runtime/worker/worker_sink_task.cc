@@ -57,6 +57,9 @@ class WorkerSinkTask::Context : public SinkTaskContext {
   Status ReportErrant(const SinkRecord& record, const Status& error) override {
     return owner_.ReportErrant(record, error);
   }
+  MetricGroup& plugin_metrics() override {
+    return owner_.options_.metrics ? *owner_.options_.metrics : UnexportedMetricGroup::Instance();
+  }
 
   TopicPartitionOffsets rewinds;
   std::set<TopicPartition> paused;
@@ -68,9 +71,21 @@ class WorkerSinkTask::Context : public SinkTaskContext {
   WorkerSinkTask& owner_;
 };
 
+WorkerSinkTask::Metrics::Metrics(MetricGroup& group)
+    : read_total(group.AddCounter("kafka_connect_sink_task_metrics_sink_record_read_total",
+                                  "Records the task consumed from Kafka since it started.")),
+      send_total(group.AddCounter(
+          "kafka_connect_sink_task_metrics_sink_record_send_total",
+          "Records left after transformations and put to the task since it started.")),
+      commit_completion_total(
+          group.AddCounter("kafka_connect_sink_task_metrics_offset_commit_completion_total",
+                           "Offset commits to Kafka that completed successfully.")),
+      errors(group) {}
+
 WorkerSinkTask::WorkerSinkTask(SinkTaskOptions options)
     : WorkerTask(options.id, options.listener, options.initial_state),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      metrics_(options_.metrics ? *options_.metrics : UnexportedMetricGroup::Instance()) {}
 
 WorkerSinkTask::~WorkerSinkTask() {
   Stop();
@@ -126,6 +141,7 @@ Status WorkerSinkTask::Initialize() {
 Status WorkerSinkTask::Execute() {
   auto next_commit = std::chrono::steady_clock::now() + options_.offset_flush_interval;
   while (!stopping()) {
+    metrics_.errors.Publish(errors_->metrics());
     if (!rebalance_error_.ok()) return rebalance_error_;
     ReportTargetStateIfChanged();
     if (paused() != paused_by_target_) {
@@ -170,9 +186,11 @@ void WorkerSinkTask::HoldFetched() {
 Status WorkerSinkTask::PollBatch() {
   rd_kafka_message_t* message = NextMessage(static_cast<int>(kConsumerPoll.count()));
   int count = 0;
+  int64_t read = 0;  // records, not consumer events
   while (message != nullptr) {
     Status st;
     if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ++read;
       st = ConvertAndBuffer(*message);
     } else if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       // Consumer errors are informational (librdkafka retries by itself) unless fatal.
@@ -185,10 +203,14 @@ Status WorkerSinkTask::PollBatch() {
       }
     }
     rd_kafka_message_destroy(message);
-    TRIBUTARY_RETURN_IF_ERROR(st);
+    if (!st.ok()) {
+      metrics_.read_total.Increment(read);
+      return st;
+    }
     if (++count >= options_.max_batch || !rebalance_error_.ok()) break;
     message = NextMessage(0);
   }
+  metrics_.read_total.Increment(read);
   return rebalance_error_;
 }
 
@@ -346,6 +368,7 @@ Status WorkerSinkTask::DeliverBatch() {
   }
   Status st = options_.task->Put(batch_);
   if (st.ok()) {
+    metrics_.send_total.Increment(static_cast<int64_t>(batch_.size()));
     // By consumed position, not by record.topic, which a transform may have changed.
     MergePendingOffsets();
     batch_.clear();
@@ -400,6 +423,7 @@ Status WorkerSinkTask::CommitOffsets(const std::vector<TopicPartition>* only) {
   for (int i = 0; i < list->cnt; ++i) {
     committed_offsets_[{list->elems[i].topic, list->elems[i].partition}] = list->elems[i].offset;
   }
+  metrics_.commit_completion_total.Increment();
   return Status::Ok();
 }
 
@@ -500,6 +524,7 @@ void WorkerSinkTask::HandleRebalance(rd_kafka_resp_err_t err,
 }
 
 void WorkerSinkTask::Close() {
+  if (errors_) metrics_.errors.Publish(errors_->metrics());
   if (consumer_ && started_) {
     std::vector<TopicPartition> owned(assignment_.begin(), assignment_.end());
     batch_.clear();  // not Put: not committed, so consumed again after restart

@@ -10,10 +10,12 @@
 #include <vector>
 
 #include "runtime/api/converter.h"
+#include "runtime/api/metrics.h"
 #include "runtime/api/sink_task.h"
 #include "runtime/errors/error_handling.h"
 #include "runtime/kafka/kafka_client.h"
 #include "runtime/transforms/transformation_chain.h"
+#include "runtime/worker/task_error_metrics.h"
 #include "runtime/worker/worker_task.h"
 
 namespace tributary::runtime {
@@ -47,6 +49,9 @@ struct SinkTaskOptions {
   // KIP-558: called on the task's thread once per topic this task consumes a record from
   // (the topic as consumed, before transforms). May be empty.
   std::function<void(const std::string& topic)> on_topic;
+  // The task's metrics (labels connector and task), also handed to the task as plugin_metrics().
+  // nullptr: nothing is exported.
+  std::unique_ptr<MetricGroup> metrics;
 };
 
 // Runs a SinkTask (Connect's WorkerSinkTask): consume, convert, Put in batches; commit consumer
@@ -108,6 +113,15 @@ class WorkerSinkTask : public WorkerTask {
   bool started_ = false;
   bool paused_for_retry_ = false;
   bool paused_by_target_ = false;
+  // Connect's sink-task-metrics, updated once per batch or commit (never per record).
+  struct Metrics {
+    explicit Metrics(MetricGroup& group);
+    Counter read_total;               // sink-record-read-total: records consumed
+    Counter send_total;               // sink-record-send-total: records Put after transforms
+    Counter commit_completion_total;  // offset-commit-completion-total: commits that succeeded
+    TaskErrorMetrics errors;          // task-error-metrics, published per batch and at Close
+  };
+  Metrics metrics_;
 };
 
 }  // namespace tributary::runtime

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iterator>
 #include <thread>
+#include <utility>
 
 namespace tributary::runtime {
 
@@ -31,19 +32,40 @@ std::string DescribeRecord(const SourceRecord& record) {
 class WorkerSourceTask::Context : public SourceTaskContext {
  public:
   Context(const ConfigMap& configs, std::string connector, OffsetBackingStore& store,
-          OffsetSerializer& serializer)
-      : configs_(configs), reader_(std::move(connector), store, serializer) {}
+          OffsetSerializer& serializer, MetricGroup& metrics)
+      : configs_(configs), reader_(std::move(connector), store, serializer), metrics_(metrics) {}
   const ConfigMap& configs() const override { return configs_; }
   OffsetStorageReader& offset_storage_reader() override { return reader_; }
+  MetricGroup& plugin_metrics() override { return metrics_; }
+  // Ends SendLoop's wait for delivery reports, so that it polls a non-blocking task at once.
+  void RecordsReady() override {
+    if (main_queue != nullptr) rd_kafka_queue_yield(main_queue);
+  }
+  rd_kafka_queue_t* main_queue = nullptr;  // set before the task starts
 
  private:
   const ConfigMap& configs_;
   OffsetStorageReaderImpl reader_;
+  MetricGroup& metrics_;
 };
+
+WorkerSourceTask::Metrics::Metrics(MetricGroup& group)
+    : poll_total(group.AddCounter(
+          "kafka_connect_source_task_metrics_source_record_poll_total",
+          "Records the task returned from poll (before transformations) since it started.")),
+      write_total(group.AddCounter(
+          "kafka_connect_source_task_metrics_source_record_write_total",
+          "Records left after transformations and handed to the producer since the task "
+          "started.")),
+      active_count(
+          group.AddGauge("kafka_connect_source_task_metrics_source_record_active_count",
+                         "Records sent to Kafka and not acknowledged yet (as of the last batch).")),
+      errors(group) {}
 
 WorkerSourceTask::WorkerSourceTask(SourceTaskOptions options)
     : WorkerTask(options.id, options.listener, options.initial_state),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      metrics_(options_.metrics ? *options_.metrics : UnexportedMetricGroup::Instance()) {}
 
 WorkerSourceTask::~WorkerSourceTask() {
   // The thread must end before members it uses are destroyed.
@@ -76,14 +98,20 @@ Status WorkerSourceTask::Initialize() {
     errors_->AddReporter(std::make_unique<LogReporter>(
         id().ToString(), options_.errors.log_include_messages, &errors_->metrics()));
   }
-  context_ = std::make_unique<Context>(options_.task_config, id().connector, *options_.offset_store,
-                                       *options_.offset_serializer);
+  context_ = std::make_unique<Context>(
+      options_.task_config, id().connector, *options_.offset_store, *options_.offset_serializer,
+      options_.metrics ? *options_.metrics : UnexportedMetricGroup::Instance());
+  context_->main_queue = main_queue_;
   options_.task->Initialize(context_.get());
   started_ = true;
   return options_.task->Start(options_.task_config).WithContext("source task start");
 }
 
 Status WorkerSourceTask::Execute() {
+  // A task that never waits in Poll is polled by SendLoop itself: no poll thread, no hand-off.
+  polls_on_send_thread_ = !options_.task->PollBlocks();
+  poll_backoff_ = kMinRetryBackoff;
+  if (polls_on_send_thread_) return SendLoop();
   std::thread poller([this] { PollLoop(); });
   Status st = SendLoop();
   {
@@ -125,6 +153,7 @@ void WorkerSourceTask::PollLoop() {
     }
     backoff = kMinRetryBackoff;
     if (polled->empty()) continue;
+    metrics_.poll_total.Increment(static_cast<int64_t>(polled->size()));
     // Back-pressure from the producer reaches Poll through here.
     handoff_cv_.wait(lock,
                      [this] { return handoff_.size() < kMaxBatchesAhead || handoff_closed_; });
@@ -148,7 +177,9 @@ Status WorkerSourceTask::SendLoop() {
     }
     FinishOffsetCommit();
     std::optional<std::vector<SourceRecord>> batch;
-    {
+    if (polls_on_send_thread_) {
+      TRIBUTARY_RETURN_IF_ERROR(PollOnSendThread(&batch));
+    } else {
       std::lock_guard lock(handoff_mutex_);
       if (!poll_failure_.ok()) return poll_failure_;
       if (!handoff_.empty()) {
@@ -164,13 +195,38 @@ Status WorkerSourceTask::SendLoop() {
                                                                std::chrono::steady_clock::now());
       wait = std::clamp(wait, std::chrono::milliseconds(0), kIdleKafkaPoll);
       rd_kafka_poll(producer_.get(), static_cast<int>(wait.count()));
+      metrics_.active_count.Set(in_flight_);
       continue;
     }
     handoff_cv_.notify_all();
-    TRIBUTARY_RETURN_IF_ERROR(SendRecords(std::move(*batch)));
+    Status sent = SendRecords(std::move(*batch));
+    metrics_.write_total.Increment(std::exchange(sent_in_batch_, 0));
+    metrics_.errors.Publish(errors_->metrics());
+    TRIBUTARY_RETURN_IF_ERROR(sent);
     rd_kafka_poll(producer_.get(), 0);  // serve delivery reports
+    metrics_.active_count.Set(in_flight_);
   }
   return fatal_;
+}
+
+Status WorkerSourceTask::PollOnSendThread(std::optional<std::vector<SourceRecord>>* batch) {
+  released_batches_.clear();  // nobody else frees them in this mode
+  if (paused() || std::chrono::steady_clock::now() < next_poll_) return Status::Ok();
+  Result<std::vector<SourceRecord>> polled = options_.task->Poll();
+  if (!polled.ok()) {
+    if (!polled.status().retriable()) return polled.status().WithContext("source task poll");
+    // No sleeping here: delivery reports keep being served while the task backs off.
+    spdlog::warn("{} Poll failed, retrying in {} ms: {}", id().ToString(), poll_backoff_.count(),
+                 polled.status().ToString());
+    next_poll_ = std::chrono::steady_clock::now() + poll_backoff_;
+    poll_backoff_ = std::min(poll_backoff_ * 2, kMaxRetryBackoff);
+    return Status::Ok();
+  }
+  poll_backoff_ = kMinRetryBackoff;
+  if (polled->empty()) return Status::Ok();
+  metrics_.poll_total.Increment(static_cast<int64_t>(polled->size()));
+  *batch = std::move(*polled);
+  return Status::Ok();
 }
 
 Status WorkerSourceTask::SendRecords(std::vector<SourceRecord> records) {
@@ -290,6 +346,7 @@ Status WorkerSourceTask::Send(Submitted* submitted) {
     return StatusFromKafkaError(err, "Failed to send " + DescribeRecord(*submitted->record));
   }
   ++in_flight_;
+  ++sent_in_batch_;
   return Status::Ok();
 }
 
@@ -426,6 +483,7 @@ Status WorkerSourceTask::CommitOffsetsNow() {
 }
 
 void WorkerSourceTask::Close() {
+  if (errors_) metrics_.errors.Publish(errors_->metrics());
   if (started_) options_.task->Stop();
   if (producer_) {
     // Give in-flight records the shutdown budget to be acknowledged, then commit what was.

@@ -14,11 +14,13 @@
 #include <vector>
 
 #include "runtime/api/converter.h"
+#include "runtime/api/metrics.h"
 #include "runtime/api/source_task.h"
 #include "runtime/errors/error_handling.h"
 #include "runtime/kafka/kafka_client.h"
 #include "runtime/storage/offset_storage.h"
 #include "runtime/transforms/transformation_chain.h"
+#include "runtime/worker/task_error_metrics.h"
 #include "runtime/worker/worker_task.h"
 
 namespace tributary::runtime {
@@ -50,13 +52,17 @@ struct SourceTaskOptions {
   // KIP-558: called on the task's thread once per topic Kafka first acknowledges a record of
   // this task for. May be empty.
   std::function<void(const std::string& topic)> on_topic;
+  // The task's metrics (labels connector and task), also handed to the task as plugin_metrics().
+  // nullptr: nothing is exported.
+  std::unique_ptr<MetricGroup> metrics;
 };
 
 // Runs a SourceTask (Connect's WorkerSourceTask): poll, convert, produce; commit a source offset
 // only when Kafka acknowledged that record and every earlier record of the same source partition.
 //
 // Threads: Poll runs on a poll thread of the task; conversion, sending, CommitRecord and Commit on
-// the task thread, overlapping the next Poll.
+// the task thread, overlapping the next Poll. A task whose Poll never waits
+// (SourceTask::PollBlocks() false) is polled on the task thread between sends instead.
 //
 // Delivery: the producer runs with acks=all, idempotence on and no delivery timeout, so a broker
 // outage holds records in the producer (and blocks polling once its queue is full) instead of
@@ -113,6 +119,10 @@ class WorkerSourceTask : public WorkerTask {
   // On the task thread: sends handed-over batches, serves delivery reports (CommitRecord) while
   // waiting for the next, and commits offsets. Returns when stopping or on a fatal error.
   Status SendLoop();
+  // SendLoop's poll of a task whose Poll never waits (SourceTask::PollBlocks() false): sets
+  // `batch` unless the task has nothing, is paused or backs off after a retriable failure; an
+  // error fails the task.
+  Status PollOnSendThread(std::optional<std::vector<SourceRecord>>* batch);
   static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
   void HandleDelivery(const rd_kafka_message_t& message);
   // Sends the records of `records` in order; returns early when stopping or on a fatal error.
@@ -168,9 +178,24 @@ class WorkerSourceTask : public WorkerTask {
   std::list<Batch> released_batches_;
   Status poll_failure_;          // a permanent Poll error
   bool handoff_closed_ = false;  // SendLoop ended: PollLoop must end too
+  // The task is polled by SendLoop (PollOnSendThread), without PollLoop; then only SendLoop's
+  // thread uses the members below and released_batches_ is freed there.
+  bool polls_on_send_thread_ = false;
+  std::chrono::milliseconds poll_backoff_{};  // after a retriable Poll failure
+  std::chrono::steady_clock::time_point next_poll_;
   int64_t in_flight_ = 0;
   bool started_ = false;
   std::set<std::string, std::less<>> reported_topics_;  // already passed to on_topic
+  // Connect's source-task-metrics, updated once per batch (never per record).
+  struct Metrics {
+    explicit Metrics(MetricGroup& group);
+    Counter poll_total;       // source-record-poll-total: records returned by Poll
+    Counter write_total;      // source-record-write-total: records handed to the producer
+    Gauge active_count;       // source-record-active-count: sent, not acknowledged yet
+    TaskErrorMetrics errors;  // task-error-metrics, published per batch and at Close
+  };
+  Metrics metrics_;
+  int64_t sent_in_batch_ = 0;  // records of the current batch handed to the producer
 };
 
 }  // namespace tributary::runtime

@@ -23,6 +23,7 @@ namespace http = beast::http;
 namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 using namespace std::chrono_literals;
+using tributary::testing::WaitUntil;
 
 struct Reply {
   int status = 0;
@@ -97,8 +98,9 @@ class SnowplowSourceTaskTest : public ::testing::Test {
     std::vector<SourceRecord> out;
     auto deadline = std::chrono::steady_clock::now() + 10s;
     while (out.size() < n && std::chrono::steady_clock::now() < deadline) {
-      auto batch = task_.Poll();
+      auto batch = task_.Poll();  // never waits
       EXPECT_TRUE(batch.ok());
+      if (batch->empty()) std::this_thread::sleep_for(1ms);
       for (auto& r : *batch) out.push_back(std::move(r));
     }
     return out;
@@ -131,22 +133,46 @@ TEST_F(SnowplowSourceTaskTest, DurableModeAnswersOnlyAfterKafkaAcknowledged) {
   EXPECT_EQ(got.body, PixelGif());
 }
 
-// The worker serves delivery reports between Polls: while a request waits for its acknowledgement
-// an empty Poll must return at once, not after the usual idle wait (500 ms).
-TEST_F(SnowplowSourceTaskTest, AcknowledgementAnswersWhilePollWaits) {
-  // The worker calls CommitRecord on the task thread while Poll waits on the poll thread.
+// Counts RecordsReady(), the wake-up the worker gets from a task whose Poll never waits.
+class ReadyCountingContext : public SourceTaskContext {
+ public:
+  const ConfigMap& configs() const override { return configs_; }
+  OffsetStorageReader& offset_storage_reader() override { return reader_; }
+  void RecordsReady() override { ++ready; }
+  std::atomic<int> ready{0};
+
+ private:
+  struct NoOffsets : OffsetStorageReader {
+    std::optional<SourceMap> Offset(const SourceMap&) override { return std::nullopt; }
+  };
+  ConfigMap configs_;
+  NoOffsets reader_;
+};
+
+// The worker polls the collector on the thread that serves Kafka's acknowledgements, so Poll must
+// never wait, and a request queued while none were must wake the worker.
+TEST_F(SnowplowSourceTaskTest, QueuedRequestWakesTheWorkerAndPollNeverWaits) {
+  ReadyCountingContext context;
+  task_.Initialize(&context);
   StartTask();
-  auto reply =
-      std::async(std::launch::async, [&] { return Send(port_, http::verb::get, "/i?e=pv"); });
-  auto records = PollRecords(1);
-  ASSERT_EQ(records.size(), 1u);
-  auto waiting = std::async(std::launch::async, [&] { return task_.Poll(); });
-  RecordMetadata metadata{"good", 0, 0, std::nullopt};
-  task_.CommitRecord(records[0], &metadata);
-  EXPECT_EQ(reply.get().status, 200);
-  auto empty = waiting.get();
+  EXPECT_FALSE(task_.PollBlocks());
+  const auto before = std::chrono::steady_clock::now();
+  auto empty = task_.Poll();
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(empty->empty());
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 400ms);  // it used to wait 500 ms
+  EXPECT_EQ(context.ready.load(), 0);
+
+  auto reply =
+      std::async(std::launch::async, [&] { return Send(port_, http::verb::get, "/i?e=pv"); });
+  ASSERT_TRUE(WaitUntil([&] { return context.ready.load() == 1; }, 10s));
+  auto records = task_.Poll();
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 1u);
+  RecordMetadata metadata{"good", 0, 0, std::nullopt};
+  task_.CommitRecord((*records)[0], &metadata);
+  EXPECT_EQ(reply.get().status, 200);
+  EXPECT_EQ(context.ready.load(), 1);  // one wake per empty-to-queued, not per record
 }
 
 TEST_F(SnowplowSourceTaskTest, SplitRequestWaitsForEveryRecord) {
@@ -228,13 +254,6 @@ bool CanConnect(int port) {
   return !ec;
 }
 
-// Waits until `done()` or 10 s passed; returns done().
-bool WaitUntil(const std::function<bool()>& done) {
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
-  return done();
-}
-
 // The worker stops polling before Stop and delivers the acknowledgements of records already sent
 // after it (its final flush): those requests are still answered 200.
 TEST_F(SnowplowSourceTaskTest, StopKeepsPolledRequestsWaitingForTheirAcknowledgement) {
@@ -254,7 +273,7 @@ TEST_F(SnowplowSourceTaskTest, StopKeepsPolledRequestsWaitingForTheirAcknowledge
 TEST_F(SnowplowSourceTaskTest, StopAnswersUnpolledRequests503) {
   StartTask({{"ack.timeout.ms", "60000"}});
   auto reply = std::async(std::launch::async, [&] { return Send(port_, http::verb::get, "/i"); });
-  ASSERT_TRUE(WaitUntil([&] { return task_.server_for_test()->QueuedForTest() == 1; }));
+  ASSERT_TRUE(WaitUntil([&] { return task_.server_for_test()->QueuedForTest() == 1; }, 10s));
   task_.Stop();
   EXPECT_EQ(reply.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(reply.get().status, 503);
@@ -273,11 +292,13 @@ TEST(SnowplowShutdownTest, DestructionAnswersUnacknowledgedRequests503AfterTheDe
   const int port = task->port();
   auto reply = std::async(std::launch::async, [&] { return Send(port, http::verb::get, "/i"); });
   std::vector<SourceRecord> records;
-  ASSERT_TRUE(WaitUntil([&] {
-    auto batch = task->Poll();
-    if (batch.ok()) records.insert(records.end(), batch->begin(), batch->end());
-    return !records.empty();
-  }));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto batch = task->Poll();
+        if (batch.ok()) records.insert(records.end(), batch->begin(), batch->end());
+        return !records.empty();
+      },
+      10s));
   task->Stop();
   auto start = std::chrono::steady_clock::now();
   task.reset();  // the acknowledgement never comes
@@ -300,7 +321,7 @@ TEST(SnowplowShutdownTest, PreTerminationPeriodKeepsServingWithHealth503) {
   EXPECT_EQ(Send(port, http::verb::get, "/health").status, 200);
   auto start = std::chrono::steady_clock::now();
   auto stopped = std::async(std::launch::async, [&] { task.Stop(); });
-  ASSERT_TRUE(WaitUntil([&] { return Send(port, http::verb::get, "/health").status == 503; }));
+  ASSERT_TRUE(WaitUntil([&] { return Send(port, http::verb::get, "/health").status == 503; }, 10s));
   // Still serving, but tracking requests are refused: the worker no longer takes records.
   EXPECT_EQ(Send(port, http::verb::get, "/i?e=pv").status, 503);
   EXPECT_EQ(Send(port, http::verb::get, "/robots.txt").status, 200);

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "runtime/converters/json_converter.h"
 #include "runtime/converters/simple_header_converter.h"
@@ -634,6 +635,89 @@ TEST_F(WorkerTaskTest, SourceCommitRecordArrivesWhilePollWaits) {
     std::lock_guard lock(source->mutex);
     EXPECT_TRUE(source->acked_during_poll);
   }
+  worker_task->Stop();
+  ASSERT_TRUE(worker_task->AwaitStop(seconds(15)));
+}
+
+// Records are pushed to it from another thread (as the Snowplow collector's HTTP threads do); Poll
+// never waits and the pusher calls RecordsReady() when the queue was empty.
+class PushedSourceTask : public SourceTask {
+ public:
+  std::string Version() const override { return "test"; }
+  Status Start(const ConfigMap&) override { return Status::Ok(); }
+  bool PollBlocks() const override { return false; }
+  Result<std::vector<SourceRecord>> Poll() override {
+    std::lock_guard lock(mutex_);
+    poll_thread_ = std::this_thread::get_id();
+    ++polls_;
+    return std::exchange(queue_, {});
+  }
+  void CommitRecord(const SourceRecord&, const RecordMetadata* metadata) override {
+    std::lock_guard lock(mutex_);
+    if (metadata != nullptr) ++acked_;
+    commit_thread_ = std::this_thread::get_id();
+  }
+  void Stop() override {}
+
+  void Push(int n) {
+    bool was_empty;
+    {
+      std::lock_guard lock(mutex_);
+      was_empty = queue_.empty();
+      for (int i = 0; i < n; ++i) {
+        SourceRecord r;
+        r.topic = "numbers";
+        r.value_schema = schemas::String();
+        r.value = Value::String("pushed");
+        queue_.push_back(std::move(r));
+      }
+    }
+    if (was_empty) context()->RecordsReady();
+  }
+  int Acked() {
+    std::lock_guard lock(mutex_);
+    return acked_;
+  }
+  int Polls() {
+    std::lock_guard lock(mutex_);
+    return polls_;
+  }
+  bool PolledOnTheTaskThread() {
+    std::lock_guard lock(mutex_);
+    return poll_thread_ == commit_thread_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<SourceRecord> queue_;
+  int acked_ = 0;
+  int polls_ = 0;
+  std::thread::id poll_thread_;
+  std::thread::id commit_thread_;
+};
+
+TEST_F(WorkerTaskTest, SourceWhosePollNeverWaitsIsPolledOnTheTaskThreadWhenWoken) {
+  auto task = std::make_unique<PushedSourceTask>();
+  PushedSourceTask* source = task.get();
+  // Offsets are flushed rarely, so that only RecordsReady() ends the idle wait early.
+  auto worker_task = NewWorkerSourceTask("pushed", std::move(task), {}, seconds(60));
+  worker_task->Start();
+  ASSERT_TRUE(WaitUntil([&] { return listener_.Current() == State::kRunning; }, seconds(10)));
+  // Idle: the task is polled when the wait for delivery reports ends (every 100 ms at most),
+  // not in a busy loop.
+  const int polls_before = source->Polls();
+  std::this_thread::sleep_for(milliseconds(500));
+  EXPECT_LT(source->Polls() - polls_before, 50);
+  // Each push is sent once the worker is woken: without the wake-up every round trip would wait
+  // out the idle wait (100 ms), 3 s in all.
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 1; i <= 30; ++i) {
+    const int expected = source->Acked() + i % 3 + 1;
+    source->Push(i % 3 + 1);
+    ASSERT_TRUE(WaitUntil([&] { return source->Acked() == expected; }, seconds(30)));
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(2));
+  EXPECT_TRUE(source->PolledOnTheTaskThread());
   worker_task->Stop();
   ASSERT_TRUE(worker_task->AwaitStop(seconds(15)));
 }
