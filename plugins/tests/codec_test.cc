@@ -113,6 +113,50 @@ TEST(PluginCodecTest, SourceBatchRoundTripsSchemasValuesHeadersAndOffsets) {
   EXPECT_EQ(*again[0].value_schema->FindField("i32")->schema->default_value(), Value::Int32(7));
 }
 
+// The writer stages a batch in chunks (strings of any size, some bigger than the stage, split
+// across chunk boundaries) and appends after what the output string already holds.
+TEST(PluginCodecTest, BatchesBiggerThanTheWritersStageRoundTrip) {
+  const size_t sizes[] = {0, 1, 15, 16, 2047, 2048, 2049, 4095, 4096, 9000};
+  SchemaPtr schema = SchemaBuilder::Struct()
+                         .AddField("text", schemas::String())
+                         .AddField("n", schemas::OptionalInt64())
+                         .BuildOrDie();
+  std::vector<SinkRecord> records(300);
+  for (size_t i = 0; i < records.size(); ++i) {
+    SinkRecord& r = records[i];
+    r.topic = "topic-" + std::to_string(i % 7);
+    r.kafka_offset = static_cast<int64_t>(i);
+    r.key = Value::String(std::string(sizes[(i + 3) % std::size(sizes)], 'k'));
+    r.value_schema = schema;
+    Struct value(schema);
+    EXPECT_TRUE(
+        value.Put(0, Value::String(std::string(sizes[i % std::size(sizes)], 'a' + i % 26))).ok());
+    if (i % 2) EXPECT_TRUE(value.Put(1, Value::Int64(static_cast<int64_t>(i))).ok());
+    r.value = Value::StructValue(std::move(value));
+    r.headers = {Header{"h", nullptr, Value::String(std::string(i % 50, 'h'))}};
+  }
+  std::string encoded = "prefix";
+  Writer(&encoded).SinkBatch(records);
+  ASSERT_EQ(encoded.substr(0, 6), "prefix");
+  std::vector<SinkRecord> decoded;
+  Reader reader(reinterpret_cast<const uint8_t*>(encoded.data()) + 6, encoded.size() - 6);
+  ASSERT_TRUE(reader.SinkBatch(&decoded)) << reader.error();
+  EXPECT_TRUE(reader.AtEnd());
+  ASSERT_EQ(decoded.size(), records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(decoded[i].topic, records[i].topic);
+    EXPECT_EQ(decoded[i].kafka_offset, records[i].kafka_offset);
+    EXPECT_EQ(decoded[i].key, records[i].key);
+    EXPECT_EQ(decoded[i].value, records[i].value) << i;
+    EXPECT_EQ(decoded[i].headers[0].value, records[i].headers[0].value);
+  }
+  // Outside a batch every call writes through at once.
+  std::string direct;
+  Writer w(&direct);
+  w.Str("abc");
+  EXPECT_EQ(direct.size(), 7u);
+}
+
 TEST(PluginCodecTest, SinkBatchConfigsOffsetsAndDescriptorsRoundTrip) {
   SinkRecord r;
   r.topic = "orders";

@@ -1,9 +1,11 @@
 #include "runtime/worker/plugin_loader.h"
 
 #include <dlfcn.h>
+#include <sched.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <filesystem>
@@ -189,6 +191,27 @@ ConfigDef DefinitionOf(const sdk::ConnectorDescriptor& descriptor) {
   return def;
 }
 
+std::atomic<PluginPollMode> poll_mode{PluginPollMode::kAuto};
+
+// A fetcher thread makes the plugin's next batch while the poll thread decodes the last one, at
+// the price of a copy of each batch, a hand-off and the batch's bytes changing cores (~0.08 us
+// per record in plugin_poll_bench). With the worker's poll, send and librdkafka threads that is
+// four busy threads: it pays where each can have a CPU, and costs throughput where they share
+// fewer (bench/plugin-vs-builtin.sh on 2 CPUs).
+bool UseFetcherThread() {
+  switch (poll_mode.load()) {
+    case PluginPollMode::kFetcherThread:
+      return true;
+    case PluginPollMode::kDirect:
+      return false;
+    case PluginPollMode::kAuto:
+      break;
+  }
+  cpu_set_t cpus;
+  if (sched_getaffinity(0, sizeof(cpus), &cpus) != 0) return false;
+  return CPU_COUNT(&cpus) >= 4;
+}
+
 class PluginSourceTask : public SourceTask {
  public:
   PluginSourceTask(LibraryPtr library, uint32_t index) : library_(std::move(library)) {
@@ -214,12 +237,23 @@ class PluginSourceTask : public SourceTask {
     return rc == TRIBUTARY_OK ? Status::Ok() : CallError(rc, error, "source_task_start");
   }
 
-  // The plugin's next batch is fetched by a thread of this task while the caller decodes the
-  // previous one, so the plugin making and encoding batch N+1 overlaps the host decoding batch N
-  // (the plugin's buffer is only borrowed until its next poll, so the fetcher copies it). At most
-  // one batch waits; one polled but never taken is never sent, so never committed.
+  // With a fetcher (UseFetcherThread), the plugin's next batch is fetched by a thread of this task
+  // while the caller decodes the previous one, so the plugin making and encoding batch N+1
+  // overlaps the host decoding batch N (the plugin's buffer is only borrowed until its next poll,
+  // so the fetcher copies it). At most one batch waits; one polled but never taken is never sent,
+  // so never committed. Without one, the caller polls the plugin and decodes its buffer in place.
   Result<std::vector<SourceRecord>> Poll() override {
     if (!handle_) return create_error_;
+    if (!use_fetcher_) {
+      // Decoded straight from the plugin's buffer, which stays valid until the next poll.
+      if (stopped_) return Status::Cancelled("the task was stopped");
+      tributary_error error;
+      const uint8_t* data = nullptr;
+      size_t size = 0;
+      int32_t rc = library_->api->source_task_poll(handle_, &data, &size, &error);
+      if (rc != TRIBUTARY_OK) return CallError(rc, error, "source_task_poll");
+      return Decode(data, size);
+    }
     {
       std::unique_lock lock(fetch_mutex_);
       if (stop_fetching_) return Status::Cancelled("the task was stopped");
@@ -233,11 +267,7 @@ class PluginSourceTask : public SourceTask {
       fetch_cv_.notify_one();
       if (!st.ok()) return st;
     }
-    std::vector<SourceRecord> records;
-    sdk::Reader reader(taken_);
-    reader.UseSchemaCache(&schemas_);
-    if (!reader.SourceBatch(&records)) return reader.Error("source records");
-    return records;
+    return Decode(reinterpret_cast<const uint8_t*>(taken_.data()), taken_.size());
   }
 
   Status Commit() override {
@@ -271,8 +301,11 @@ class PluginSourceTask : public SourceTask {
     }
   }
 
+  // source_task_stop never overlaps source_task_poll: a fetcher is stopped first, and without one
+  // the last Poll returned before Stop (runtime/api/source_task.h).
   void Stop() override {
-    StopFetcher();  // source_task_stop never overlaps source_task_poll
+    StopFetcher();
+    stopped_ = true;
     if (handle_) library_->api->source_task_stop(handle_);
   }
 
@@ -299,6 +332,14 @@ class PluginSourceTask : public SourceTask {
   }
 
  private:
+  Result<std::vector<SourceRecord>> Decode(const uint8_t* data, size_t size) {
+    std::vector<SourceRecord> records;
+    sdk::Reader reader(data, size);
+    reader.UseSchemaCache(&schemas_);
+    if (!reader.SourceBatch(&records)) return reader.Error("source records");
+    return records;
+  }
+
   // Polls the plugin whenever the last batch was taken, until StopFetcher.
   void FetchLoop() {
     std::unique_lock lock(fetch_mutex_);
@@ -333,6 +374,8 @@ class PluginSourceTask : public SourceTask {
   const sdk::ConnectorDescriptor* descriptor_;
   tributary_source_task* handle_ = nullptr;
   Status create_error_;
+  const bool use_fetcher_ = UseFetcherThread();
+  std::atomic<bool> stopped_ = false;                   // without a fetcher
   std::unordered_map<std::string, SchemaPtr> schemas_;  // used by Poll only
   std::string taken_;                                   // the batch Poll decodes
 
@@ -602,6 +645,8 @@ Result<std::shared_ptr<PluginLibrary>> OpenLibrary(const std::string& path,
 }
 
 }  // namespace
+
+void SetPluginPollModeForTest(PluginPollMode mode) { poll_mode.store(mode); }
 
 PluginLibraryReport LoadPluginLibrary(const std::string& path, Plugins& plugins) {
   PluginLibraryReport report;

@@ -41,4 +41,11 @@ std::vector<PluginLibraryReport> LoadPlugins(const std::vector<std::string>& plu
 // Loads one library file (see LoadPlugins).
 PluginLibraryReport LoadPluginLibrary(const std::string& path, Plugins& plugins);
 
+// How a plugin's source task is polled (plugins/README.md, "Cost of the boundary"): kDirect on the
+// caller's thread, decoding the plugin's buffer in place; kFetcherThread on a thread of the task,
+// one batch ahead of the caller; kAuto (the default) uses a fetcher where the process may run on
+// at least 4 CPUs. Applies to tasks created afterwards. For tests and benchmarks.
+enum class PluginPollMode { kAuto, kFetcherThread, kDirect };
+void SetPluginPollModeForTest(PluginPollMode mode);
+
 }  // namespace tributary::runtime

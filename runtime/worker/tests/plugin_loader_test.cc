@@ -106,10 +106,22 @@ TEST(PluginLoaderTest, PluginBuiltAgainstOlderMinorVersionLoadsAndRuns) {
   connector->Stop();
 }
 
-// The host fetches a plugin's next batch while the previous one is decoded: batches still arrive
-// in order, a failed poll arrives as the error of the Poll that would have returned its batch, and
-// Stop waits for a fetch in progress.
-TEST(PluginLoaderTest, SourcePollsArriveInOrderWithTheirErrors) {
+// Polled on the caller's thread or by a fetcher thread one batch ahead (the host decodes batch N
+// while the plugin makes N+1): batches arrive in order, a failed poll arrives as the error of the
+// Poll that would have returned its batch, Stop waits for a fetch in progress, and a Poll after
+// Stop is refused.
+class PluginPollModeTest : public ::testing::TestWithParam<PluginPollMode> {
+ protected:
+  void SetUp() override { SetPluginPollModeForTest(GetParam()); }
+  void TearDown() override { SetPluginPollModeForTest(PluginPollMode::kAuto); }
+};
+INSTANTIATE_TEST_SUITE_P(Modes, PluginPollModeTest,
+                         ::testing::Values(PluginPollMode::kDirect, PluginPollMode::kFetcherThread),
+                         [](const auto& info) {
+                           return info.param == PluginPollMode::kDirect ? "Direct" : "Fetcher";
+                         });
+
+TEST_P(PluginPollModeTest, SourcePollsArriveInOrderWithTheirErrors) {
   Plugins plugins;
   ASSERT_TRUE(LoadPluginLibrary(OLD_MINOR_PLUGIN, plugins).loaded);
   auto found = plugins.FindConnector("OldMinorSource");

@@ -46,18 +46,20 @@ using ValidationErrors = std::map<std::string, std::vector<std::string>>;
 class Writer {
  public:
   explicit Writer(std::string* out) : out_(out) {}
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
 
   template <typename T>
   void Fixed(T v) {
-    out_->append(reinterpret_cast<const char*>(&v), sizeof(v));
+    Put(&v, sizeof(v));
   }
-  void U8(uint8_t v) { out_->push_back(static_cast<char>(v)); }
+  void U8(uint8_t v) { Fixed(v); }
   void U32(uint32_t v) { Fixed(v); }
   void I32(int32_t v) { Fixed(v); }
   void I64(int64_t v) { Fixed(v); }
   void Str(std::string_view s) {
     U32(static_cast<uint32_t>(s.size()));
-    out_->append(s.data(), s.size());
+    Put(s.data(), s.size());
   }
 
   void Config(const ConfigMap& config) {
@@ -193,7 +195,7 @@ class Writer {
       case ValueKind::kString: {
         const std::string& str = v.as_string();
         Tagged(kind, static_cast<uint32_t>(str.size()));
-        out_->append(str.data(), str.size());
+        Put(str.data(), str.size());
         break;
       }
       case ValueKind::kBytes: {
@@ -239,6 +241,7 @@ class Writer {
 
   // Batches: the schema table is written first, so records refer to schemas by index.
   void SourceBatch(const std::vector<SourceRecord>& records) {
+    Staged staged(this);
     BeginBatch(records);
     U32(static_cast<uint32_t>(records.size()));
     for (const SourceRecord& r : records) {
@@ -246,8 +249,10 @@ class Writer {
       SourceMapValue(r.source_partition);
       SourceMapValue(r.source_offset);
     }
+    Flush();
   }
   void SinkBatch(const std::vector<SinkRecord>& records) {
+    Staged staged(this);
     BeginBatch(records);
     U32(static_cast<uint32_t>(records.size()));
     for (const SinkRecord& r : records) {
@@ -255,16 +260,58 @@ class Writer {
       I64(r.kafka_offset);
       U8(static_cast<uint8_t>(r.timestamp_type));
     }
+    Flush();
   }
 
  private:
-  // A kind byte followed by `v`, as one append.
+  // While a batch is written, bytes collect in stage_ and reach *out_ in chunks: appending a few
+  // bytes to a std::string is an out-of-line call, and a record is some 40 small pieces. Outside
+  // a batch (no room in the stage: stage_pos_ == stage_end_) every Put appends at once, so *out_ is
+  // complete after each call, as callers that keep a named Writer expect. A batch ends with
+  // Flush; one cut short by an exception leaves *out_ incomplete (the caller reports an error).
+  static constexpr size_t kStageSize = 4096;
+  struct Staged {
+    explicit Staged(Writer* w) : w(w) {
+      w->staging_ = true;
+      w->stage_end_ = w->stage_ + kStageSize;
+    }
+    ~Staged() {
+      w->staging_ = false;
+      w->stage_pos_ = w->stage_end_ = w->stage_;
+    }
+    Writer* w;
+  };
+  [[gnu::always_inline]] void Put(const void* p, size_t n) {
+    if (static_cast<size_t>(stage_end_ - stage_pos_) >= n) [[likely]] {
+      std::memcpy(stage_pos_, p, n);
+      stage_pos_ += n;
+      return;
+    }
+    PutSlow(p, n);
+  }
+  [[gnu::noinline]] void PutSlow(const void* p, size_t n) {
+    if (!staging_ || n > kStageSize / 2) {
+      Flush();
+      out_->append(static_cast<const char*>(p), n);
+      return;
+    }
+    Flush();
+    std::memcpy(stage_pos_, p, n);
+    stage_pos_ += n;
+  }
+  void Flush() {
+    if (stage_pos_ == stage_) return;
+    out_->append(stage_, static_cast<size_t>(stage_pos_ - stage_));
+    stage_pos_ = stage_;
+  }
+
+  // A kind byte followed by `v`, as one piece.
   template <typename T>
-  void Tagged(ValueKind kind, T v) {
+  [[gnu::always_inline]] void Tagged(ValueKind kind, T v) {
     char buf[1 + sizeof(T)];
     buf[0] = static_cast<char>(kind);
     std::memcpy(buf + 1, &v, sizeof(T));
-    out_->append(buf, sizeof(buf));
+    Put(buf, sizeof(buf));
   }
 
   template <typename R>
@@ -272,10 +319,19 @@ class Writer {
     schema_index_.clear();
     last_schema_ = nullptr;
     std::vector<const Schema*> table;
+    // Records of a batch mostly share a few schemas: a scan of a short table finds them without
+    // hashing (and without the node unordered_map::emplace allocates before it finds a duplicate).
     auto add = [&](const SchemaPtr& s) {
-      if (s && schema_index_.emplace(s.get(), static_cast<uint32_t>(table.size())).second) {
-        table.push_back(s.get());
+      if (!s) return;
+      if (table.size() <= 8) {
+        for (const Schema* known : table) {
+          if (known == s.get()) return;
+        }
+      } else if (schema_index_.contains(s.get())) {
+        return;
       }
+      schema_index_.emplace(s.get(), static_cast<uint32_t>(table.size()));
+      table.push_back(s.get());
     };
     for (const R& r : records) {
       add(r.key_schema);
@@ -328,6 +384,10 @@ class Writer {
   }
 
   std::string* out_;
+  char stage_[kStageSize];
+  char* stage_pos_ = stage_;
+  char* stage_end_ = stage_;
+  bool staging_ = false;
   bool inline_schemas_ = false;
   std::unordered_map<const Schema*, uint32_t> schema_index_;
   // The schema SchemaRef found last (records of a batch mostly share one): skips the hash lookup.
@@ -570,7 +630,9 @@ class Reader {
       if (!StrView(&k)) return false;
       // Written from a std::map, so keys come sorted: the end is the right hint. A repeated key
       // (not from our writer) keeps the last value, as assignment would.
-      auto it = map->try_emplace(map->end(), std::string(k));
+      auto it =
+          map->emplace_hint(map->end(), std::piecewise_construct,
+                            std::forward_as_tuple(k.data(), k.size()), std::forward_as_tuple());
       if (!Val(&it->second)) return false;
     }
     return true;
@@ -613,33 +675,41 @@ class Reader {
     p_ = end_;
     return false;
   }
+  // After a failure p_ == end_, so every later read fails here too.
   [[gnu::always_inline]] bool Need(size_t n) {
-    if (static_cast<size_t>(end_ - p_) >= n && error_.empty()) [[likely]]
+    if (static_cast<size_t>(end_ - p_) >= n) [[likely]]
       return true;
     if (!error_.empty()) return false;
     return Fail("truncated");
   }
   template <typename T, typename Emit>
-  bool Prim(Emit& emit, Value (*make)(T)) {
+  [[gnu::always_inline]] bool Prim(Emit& emit, Value (*make)(T)) {
     T x;
     if (!Fixed(&x)) return false;
-    emit(make(x));
+    emit([&] { return make(x); });
     return true;
   }
-  // Where Decode puts a value: assigned to a Value, or put into a struct's field.
+  // Where Decode puts a value, made by the factory it passes: assigned to a Value, or put into a
+  // struct's field. The factory's result initializes Struct::Put's parameter directly (no Value
+  // moved in between; this runs per field); a null field is left as the struct has it.
   struct Assign {
     Value* v;
-    void operator()(Value&& value) const { *v = std::move(value); }
+    template <typename Make>
+    [[gnu::always_inline]] void operator()(Make&& make) const {
+      *v = make();
+    }
+    void Null() const { *v = Value(); }
   };
   struct PutField {
     Struct* s;
     int index;
-    void operator()(Value&& value) const {
-      if (!value.is_null()) s->Put(index, std::move(value));
+    template <typename Make>
+    [[gnu::always_inline]] void operator()(Make&& make) const {
+      s->Put(index, make());
     }
+    void Null() const {}
   };
-  // Decodes one value and hands it to `emit` as a temporary, which moves it into its place: a
-  // struct field goes straight into its struct, with no Value in between (this runs per field).
+  // Decodes one value and has `emit` build it in its place.
   template <typename Emit>
   bool Decode(int depth, Emit emit) {
     if (depth > kMaxDepth) return Fail("value nested too deeply");
@@ -647,12 +717,12 @@ class Reader {
     if (!U8(&kind)) return false;
     switch (static_cast<ValueKind>(kind)) {
       case ValueKind::kNull:
-        emit(Value());
+        emit.Null();
         return true;
       case ValueKind::kBoolean: {
         uint8_t b;
         if (!U8(&b)) return false;
-        emit(Value::Boolean(b != 0));
+        emit([&] { return Value::Boolean(b != 0); });
         return true;
       }
       case ValueKind::kInt8:
@@ -670,13 +740,13 @@ class Reader {
       case ValueKind::kString: {
         std::string_view s;
         if (!StrView(&s)) return false;
-        emit(Value::String(std::string(s)));
+        emit([&] { return Value::String(std::string(s)); });
         return true;
       }
       case ValueKind::kBytes: {
         std::string_view s;
         if (!StrView(&s)) return false;
-        emit(Value::BytesValue(Bytes(s.begin(), s.end())));
+        emit([&] { return Value::BytesValue(Bytes(s.begin(), s.end())); });
         return true;
       }
       case ValueKind::kArray: {
@@ -686,7 +756,7 @@ class Reader {
         for (Value& e : array) {
           if (!Val(&e, depth + 1)) return false;
         }
-        emit(Value::ArrayValue(std::move(array)));
+        emit([&] { return Value::ArrayValue(std::move(array)); });
         return true;
       }
       case ValueKind::kMap: {
@@ -696,7 +766,7 @@ class Reader {
         for (MapEntry& e : map) {
           if (!Val(&e.key, depth + 1) || !Val(&e.value, depth + 1)) return false;
         }
-        emit(Value::MapValue(std::move(map)));
+        emit([&] { return Value::MapValue(std::move(map)); });
         return true;
       }
       case ValueKind::kStruct: {
@@ -713,13 +783,13 @@ class Reader {
           // By position: the fields were written in the schema's order (n was checked above).
           if (!Decode(depth + 1, PutField{&s, static_cast<int>(i)})) return false;
         }
-        emit(Value::StructValue(std::move(s)));
+        emit([&] { return Value::StructValue(std::move(s)); });
         return true;
       }
       case ValueKind::kDecimal: {
         DecimalValue d;
         if (!Str(&d.unscaled) || !I32(&d.scale)) return false;
-        emit(Value::DecimalValue(std::move(d)));
+        emit([&] { return Value::DecimalValue(std::move(d)); });
         return true;
       }
     }
