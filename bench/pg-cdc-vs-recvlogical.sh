@@ -18,6 +18,7 @@
 # examples; each event carries its Connect schema, ~3 KB) and, as a second row, false (a common
 # production setting): SCHEMAS_ENABLE lists the settings to run, each on its own slot in every run.
 # Environment (besides lib.sh's): RECORDS, RUNS, TX_COUNT (default 4), SCHEMAS_ENABLE ("true false"),
+# THREAD_CPU=1 (also log each worker thread's CPU per change),
 # PARTITIONS (of each topic, default 1 as Debezium's topics), CDC_PROPS (extra connector
 # properties, newline-separated), PG_OPTS (extra `postgres` options), TRIBUTARY_PG_BINDIR (server
 # binaries), TIMEOUT_S.
@@ -171,6 +172,14 @@ EOF
     # CPU time of the worker (user + system, all threads) for the run.
     cpu_s="$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
       "/proc/$pid/stat")"
+    if [[ "${THREAD_CPU:-0}" == 1 ]]; then
+      # Where the CPU went: µs per change of each thread that used any (name/tid).
+      for stat in /proc/"$pid"/task/*/stat; do
+        awk -v hz="$(getconf CLK_TCK)" -v n="$RECORDS" '{ name = $0; sub(/^[^(]*\(/, "", name);
+          sub(/\).*$/, "", name); tid = $1; sub(/^.*\) /, "");
+          us = ($12 + $13) / hz * 1000000 / n; if (us > 0) printf "%s/%s %.2f µs/change\n", name, tid, us }' "$stat"
+      done | sort -t' ' -k2 -rn | head -n 8 | while read -r line; do log "  thread $line"; done
+    fi
     stop_pid "$pid"
     got="$(produced_count "$topic" "$PARTITIONS")"
     ((got == RECORDS)) || die "tributary stored the last change's offset but $topic holds $got of $RECORDS"

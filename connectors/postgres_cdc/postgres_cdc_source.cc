@@ -857,7 +857,7 @@ Status PostgresCdcSourceTask::HandleChange(const PgoutputMessage& message, Lsn l
     out.push_back(
         MakeRecord(t->data_collection(),
                    t->BuildEvent(Operation::kCreate, std::move(key), Value(), std::move(after),
-                                 StreamSourceInfo(*t), ts_ns, tx_block(*t))));
+                                 source_blocks_.Get(StreamSourceInfo(*t)), ts_ns, tx_block(*t))));
   } else if (const auto* upd = std::get_if<UpdateMessage>(&message)) {
     TRIBUTARY_ASSIGN_OR_RETURN(const TableSchemas* t, table_of(upd->relation_oid));
     if (!t || config_.Skips('u')) return Status::Ok();
@@ -874,12 +874,12 @@ Status PostgresCdcSourceTask::HandleChange(const PgoutputMessage& message, Lsn l
       TRIBUTARY_ASSIGN_OR_RETURN(before, t->RowFromTuple(*old, upd->old_kind));
       TRIBUTARY_ASSIGN_OR_RETURN(old_key, t->KeyFromTuple(*old));
     }
-    SourceInfo info = StreamSourceInfo(*t);
+    Value source = source_blocks_.Get(StreamSourceInfo(*t));
     if (t->key_schema() && old && old_key != key) {
       // A key change: delete of the old key (+ tombstone), create of the new one.
       SourceRecord del = MakeRecord(t->data_collection(),
                                     t->BuildEvent(Operation::kDelete, old_key, std::move(before),
-                                                  Value(), info, ts_ns, tx_block(*t)));
+                                                  Value(), source, ts_ns, tx_block(*t)));
       del.headers.push_back(Header{"__debezium.newkey", t->key_schema(), key});
       out.push_back(std::move(del));
       if (config_.tombstones_on_delete) {
@@ -887,13 +887,13 @@ Status PostgresCdcSourceTask::HandleChange(const PgoutputMessage& message, Lsn l
       }
       SourceRecord create = MakeRecord(
           t->data_collection(), t->BuildEvent(Operation::kCreate, key, Value(), std::move(after),
-                                              info, ts_ns, tx_block(*t)));
+                                              source, ts_ns, tx_block(*t)));
       create.headers.push_back(Header{"__debezium.oldkey", t->key_schema(), old_key});
       out.push_back(std::move(create));
     } else {
       out.push_back(MakeRecord(t->data_collection(),
                                t->BuildEvent(Operation::kUpdate, std::move(key), std::move(before),
-                                             std::move(after), info, ts_ns, tx_block(*t))));
+                                             std::move(after), source, ts_ns, tx_block(*t))));
     }
   } else if (const auto* del = std::get_if<DeleteMessage>(&message)) {
     TRIBUTARY_ASSIGN_OR_RETURN(const TableSchemas* t, table_of(del->relation_oid));
@@ -901,9 +901,10 @@ Status PostgresCdcSourceTask::HandleChange(const PgoutputMessage& message, Lsn l
     emit_begin();
     TRIBUTARY_ASSIGN_OR_RETURN(Value before, t->RowFromTuple(del->old_tuple, del->old_kind));
     TRIBUTARY_ASSIGN_OR_RETURN(Value key, t->KeyFromTuple(del->old_tuple));
-    out.push_back(MakeRecord(t->data_collection(),
-                             t->BuildEvent(Operation::kDelete, key, std::move(before), Value(),
-                                           StreamSourceInfo(*t), ts_ns, tx_block(*t))));
+    out.push_back(
+        MakeRecord(t->data_collection(),
+                   t->BuildEvent(Operation::kDelete, key, std::move(before), Value(),
+                                 source_blocks_.Get(StreamSourceInfo(*t)), ts_ns, tx_block(*t))));
     if (config_.tombstones_on_delete) {
       out.push_back(MakeRecord(t->data_collection(), t->BuildTombstone(std::move(key))));
     }

@@ -176,8 +176,9 @@ class PostgresCdcSourceTask : public SourceTask {
   BeginMessage begin_;
   std::optional<OriginMessage> origin_;
   Lsn start_lsn_ = 0;
-  StreamPosition position_;       // after the last change read
-  StreamPosition prev_position_;  // before the change being turned into records
+  StreamPosition position_;         // after the last change read
+  StreamPosition prev_position_;    // before the change being turned into records
+  SourceBlockCache source_blocks_;  // source blocks of streamed events (Poll's thread)
   bool has_position_ = false;
   // Resume: a transaction whose commit LSN equals resume_.lsn_commit was partly emitted before.
   std::optional<StreamPosition> resume_;

@@ -1,10 +1,10 @@
 #include "runtime/converters/json_converter.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "runtime/converters/java_format.h"
@@ -14,11 +14,174 @@ namespace tributary::runtime {
 
 namespace {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+// Compact JSON appended to a caller's string, byte for byte what rapidjson's Writer wrote before
+// (no whitespace; strings escaped as rapidjson escapes them: '"', '\\', \b \t \n \f \r and
+// \u00XX with upper-case hex for the other control characters; other bytes, UTF-8 included, are
+// copied as they are). It runs for every record, so it writes straight into the record's output
+// buffer through a pointer: the string is grown ahead (`expected` bytes at first, doubling) and
+// cut to what was written when the writer goes away; std::string's own appends, which are not
+// inlined, cost several times more per token. The caller keeps the calls well nested; no
+// validation. `out` must not be used while the writer exists.
+class JsonWriter {
+  // The bytes a JSON string cannot hold as they are.
+  static constexpr auto kEscaped = [] {
+    std::array<bool, 256> escaped{};
+    for (int c = 0; c < 0x20; ++c) escaped[c] = true;
+    escaped['"'] = true;
+    escaped['\\'] = true;
+    return escaped;
+  }();
 
-void WriteKey(JsonWriter& w, const std::string& key) {
-  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-}
+ public:
+  explicit JsonWriter(std::string& out, size_t expected = 256) : out_(out), pos_(out.size()) {
+    out_.resize(pos_ + expected);
+  }
+  ~JsonWriter() { out_.resize(pos_); }
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
+
+  // Bytes written so far (into `out` after its original contents).
+  size_t written() const { return pos_; }
+
+  void StartObject() { Open('{'); }
+  void EndObject() { Close('}'); }
+  void StartArray() { Open('['); }
+  void EndArray() { Close(']'); }
+  void Key(std::string_view key) {
+    Token(key, "\":");
+    after_key_ = true;
+  }
+  void String(std::string_view s) { Token(s, "\""); }
+  void Null() { Raw("null"); }
+  void Bool(bool b) { Raw(b ? std::string_view("true") : std::string_view("false")); }
+  void Int64(int64_t v) {
+    bool comma = Separate();
+    char* p = Ensure(1 + 20);
+    if (comma) *p++ = ',';
+    Commit(std::to_chars(p, p + 20, v).ptr);
+  }
+  // A value written as it is (a number already formatted).
+  void Raw(std::string_view text) {
+    bool comma = Separate();
+    char* p = Ensure(1 + text.size());
+    if (comma) *p++ = ',';
+    std::memcpy(p, text.data(), text.size());
+    Commit(p + text.size());
+  }
+
+ private:
+  // Whether a ',' goes before the next member or element: none after a key, none before the
+  // first one.
+  bool Separate() {
+    bool comma = !first_ && !after_key_;
+    after_key_ = false;
+    first_ = false;
+    return comma;
+  }
+  void Open(char c) {
+    bool comma = Separate();
+    char* p = Ensure(2);
+    if (comma) *p++ = ',';
+    *p++ = c;
+    Commit(p);
+    first_ = true;
+  }
+  void Close(char c) {
+    char* p = Ensure(1);
+    *p++ = c;
+    Commit(p);
+    first_ = false;  // the container was a value of its parent
+  }
+  // Where the next byte goes, with room for at least `n` bytes from there.
+  char* Ensure(size_t n) {
+    if (out_.size() - pos_ < n) out_.resize(std::max(out_.size() * 2, pos_ + n));
+    return out_.data() + pos_;
+  }
+  // The bytes up to `end` (from the last Ensure()) are written.
+  void Commit(const char* end) { pos_ = static_cast<size_t>(end - out_.data()); }
+  // [,]"s" followed by `tail` (the closing quote and what follows it).
+  void Token(std::string_view s, std::string_view tail) {
+    bool comma = Separate();
+    bool plain = Plain(s);
+    // An escaped byte takes at most 6 ("\u00XX").
+    char* p = Ensure(2 + (plain ? s.size() : 6 * s.size()) + tail.size());
+    if (comma) *p++ = ',';
+    *p++ = '"';
+    if (plain) {
+      std::memcpy(p, s.data(), s.size());
+      p += s.size();
+    } else {
+      for (char ch : s) p = Escaped(static_cast<unsigned char>(ch), p);
+    }
+    std::memcpy(p, tail.data(), tail.size());
+    Commit(p + tail.size());
+  }
+  // Whether no byte of `s` needs escaping, eight bytes at a time (SWAR: a byte below 0x20, '"'
+  // or '\\' sets the high bit of its lane; bytes from 0x80 up never do). A false alarm would only
+  // send `s` through Escaped(), which copies plain bytes as they are.
+  static bool Plain(std::string_view s) {
+    constexpr uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr uint64_t kHigh = kOnes * 0x80;
+    const char* p = s.data();
+    size_t n = s.size();
+    for (; n >= 8; p += 8, n -= 8) {
+      uint64_t v;
+      std::memcpy(&v, p, sizeof(v));
+      uint64_t quote = v ^ (kOnes * '"');
+      uint64_t backslash = v ^ (kOnes * '\\');
+      uint64_t found = ((v - kOnes * 0x20) & ~v) | ((quote - kOnes) & ~quote) |
+                       ((backslash - kOnes) & ~backslash);
+      if ((found & kHigh) != 0) return false;
+    }
+    bool plain = true;
+    for (; n > 0; ++p, --n) plain &= !kEscaped[static_cast<unsigned char>(*p)];
+    return plain;
+  }
+  static char* Escaped(unsigned char c, char* p) {
+    if (!kEscaped[c]) {
+      *p++ = static_cast<char>(c);
+      return p;
+    }
+    *p++ = '\\';
+    switch (c) {
+      case '"':
+      case '\\':
+        *p++ = static_cast<char>(c);
+        break;
+      case '\b':
+        *p++ = 'b';
+        break;
+      case '\t':
+        *p++ = 't';
+        break;
+      case '\n':
+        *p++ = 'n';
+        break;
+      case '\f':
+        *p++ = 'f';
+        break;
+      case '\r':
+        *p++ = 'r';
+        break;
+      default: {
+        static constexpr char kHex[] = "0123456789ABCDEF";
+        *p++ = 'u';
+        *p++ = '0';
+        *p++ = '0';
+        *p++ = kHex[c >> 4];
+        *p++ = kHex[c & 15];
+      }
+    }
+    return p;
+  }
+
+  std::string& out_;
+  size_t pos_;  // end of what was written; out_ is longer until the writer goes away
+  bool first_ = true;
+  bool after_key_ = false;
+};
+
+void WriteKey(JsonWriter& w, const std::string& key) { w.Key(key); }
 
 constexpr const char* kSchemaField = "schema";
 constexpr const char* kPayloadField = "payload";
@@ -58,9 +221,9 @@ Status WriteValue(JsonWriter& w, const SchemaPtr& schema, const Value& value,
 void WriteFloating(JsonWriter& w, double d, bool is_float32) {
   std::string text = is_float32 ? JavaFloatToString(static_cast<float>(d)) : JavaDoubleToString(d);
   if (std::isfinite(d)) {
-    w.RawValue(text.data(), text.size(), rapidjson::kNumberType);
+    w.Raw(text);
   } else {
-    w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));  // Jackson: "NaN"
+    w.String(text);  // Jackson: "NaN"
   }
 }
 
@@ -70,8 +233,7 @@ Status WriteDecimal(JsonWriter& w, const Schema* schema, const DecimalValue& d,
     return Status::DataError("Invalid decimal value: unscaled \"" + d.unscaled + "\"");
   }
   if (opt.decimal_format == JsonConverter::DecimalFormat::kNumeric || schema == nullptr) {
-    std::string text = JavaBigDecimalToString(d);
-    w.RawValue(text.data(), text.size(), rapidjson::kNumberType);
+    w.Raw(JavaBigDecimalToString(d));
     return Status::Ok();
   }
   Result<int32_t> scale = Decimal::ScaleOf(*schema);
@@ -82,7 +244,7 @@ Status WriteDecimal(JsonWriter& w, const Schema* schema, const DecimalValue& d,
   Bytes bytes = d.UnscaledBytes();
   std::string encoded =
       Base64Encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-  w.String(encoded.data(), static_cast<rapidjson::SizeType>(encoded.size()));
+  w.String(encoded);
   return Status::Ok();
 }
 
@@ -126,7 +288,7 @@ Status WriteSchema(JsonWriter& w, const Schema& schema, const WriteOptions& opt,
   }
   if (schema.version()) {
     w.Key("version");
-    w.Int(*schema.version());
+    w.Int64(*schema.version());
   }
   if (schema.doc()) {
     w.Key("doc");
@@ -174,7 +336,14 @@ Status WriteValue(JsonWriter& w, const SchemaPtr& schema, const Value& value,
         "Conversion error: null value for field that is required and has no default value");
   }
 
-  if (schema && schema->name()) {
+  // Connect's logical type names share this prefix: other names (Debezium's, a table's struct
+  // names) skip the four comparisons below.
+  static constexpr std::string_view kLogicalPrefix = "org.apache.kafka.connect.data.";
+  static_assert(std::string_view(Decimal::kLogicalName).starts_with(kLogicalPrefix) &&
+                std::string_view(Date::kLogicalName).starts_with(kLogicalPrefix) &&
+                std::string_view(Time::kLogicalName).starts_with(kLogicalPrefix) &&
+                std::string_view(Timestamp::kLogicalName).starts_with(kLogicalPrefix));
+  if (schema && schema->name() && schema->name()->starts_with(kLogicalPrefix)) {
     if (schema->IsLogical(Decimal::kLogicalName)) {
       if (value.kind() != ValueKind::kDecimal) {
         return Status::DataError(
@@ -253,10 +422,16 @@ Status WriteValue(JsonWriter& w, const SchemaPtr& schema, const Value& value,
       w.Bool(value.as_bool());
       return Status::Ok();
     case ValueKind::kInt8:
+      w.Int64(value.as_int8());
+      return Status::Ok();
     case ValueKind::kInt16:
+      w.Int64(value.as_int16());
+      return Status::Ok();
     case ValueKind::kInt32:
+      w.Int64(value.as_int32());
+      return Status::Ok();
     case ValueKind::kInt64:
-      w.Int64(*value.AsInteger());
+      w.Int64(value.as_int64());
       return Status::Ok();
     case ValueKind::kFloat32:
       WriteFloating(w, value.as_float32(), true);
@@ -512,11 +687,12 @@ Result<const std::string*> JsonConverter::CachedSchemaJson(const SchemaPtr& sche
   static const std::string kNull = "null";
   if (!schema) return &kNull;
   if (const auto* cached = from_connect_schema_cache_.Get(schema.get())) return &cached->second;
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  WriteOptions opt{decimal_format_, replace_null_with_default_};
-  TRIBUTARY_RETURN_IF_ERROR(WriteSchema(w, *schema, opt));
-  std::string text(buffer.GetString(), buffer.GetSize());
+  std::string text;
+  {
+    JsonWriter w(text);
+    WriteOptions opt{decimal_format_, replace_null_with_default_};
+    TRIBUTARY_RETURN_IF_ERROR(WriteSchema(w, *schema, opt));
+  }
   from_connect_schema_cache_.Put(schema.get(), {schema, text});
   if (const auto* cached = from_connect_schema_cache_.Get(schema.get())) return &cached->second;
   uncached_schema_json_ = std::move(text);  // schemas.cache.size=0
@@ -527,19 +703,29 @@ Result<std::optional<std::string>> JsonConverter::FromConnectData(const std::str
                                                                   const SchemaPtr& schema,
                                                                   const Value& value) {
   if (!schema && value.is_null()) return std::optional<std::string>();
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  WriteOptions opt{decimal_format_, replace_null_with_default_};
-  TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, schema, value, opt));
-  std::string_view payload(buffer.GetString(), buffer.GetSize());
-  if (!schemas_enabled_) return std::optional<std::string>(std::string(payload));
-  // The envelope is assembled by hand: the cached schema text is most of the bytes, and
-  // rapidjson's RawValue would copy it one character at a time for every record.
-  TRIBUTARY_ASSIGN_OR_RETURN(const std::string* schema_json, CachedSchemaJson(schema));
+  // One output buffer, sized once from the cached schema text (most of the bytes) and the last
+  // payload's size with some slack; the payload is written straight into it.
+  static constexpr std::string_view kSchemaPrefix = "{\"schema\":";
+  static constexpr std::string_view kPayloadPrefix = ",\"payload\":";
+  const std::string* schema_json = nullptr;
+  if (schemas_enabled_) {
+    TRIBUTARY_ASSIGN_OR_RETURN(schema_json, CachedSchemaJson(schema));
+  }
   std::string out;
-  out.reserve(schema_json->size() + payload.size() + 24);
-  out.append("{\"").append(kSchemaField).append("\":").append(*schema_json);
-  out.append(",\"").append(kPayloadField).append("\":").append(payload).push_back('}');
+  size_t envelope = schema_json == nullptr
+                        ? 0
+                        : kSchemaPrefix.size() + schema_json->size() + kPayloadPrefix.size() + 1;
+  out.reserve(envelope + payload_size_hint_);
+  if (schema_json != nullptr) out.append(kSchemaPrefix).append(*schema_json).append(kPayloadPrefix);
+  size_t payload_start = out.size();
+  {
+    JsonWriter w(out, payload_size_hint_);
+    WriteOptions opt{decimal_format_, replace_null_with_default_};
+    TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, schema, value, opt));
+    size_t payload_size = w.written() - payload_start;
+    payload_size_hint_ = payload_size + payload_size / 8 + 16;
+  }
+  if (schema_json != nullptr) out.push_back('}');
   return std::optional<std::string>(std::move(out));
 }
 

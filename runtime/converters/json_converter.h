@@ -99,6 +99,8 @@ class JsonConverter : public Converter {
   // as key cannot be reused by another schema while cached.
   LruCache<const Schema*, std::pair<SchemaPtr, std::string>> from_connect_schema_cache_;
   std::string uncached_schema_json_;  // CachedSchemaJson's answer when the cache holds nothing
+  // FromConnectData's guess of the next payload's size (from the last one), to size its output.
+  size_t payload_size_hint_ = 64;
   // Read side: schema JSON text as received -> the Connect schema built from it.
   LruCache<std::string, SchemaPtr> to_connect_schema_cache_;
 };

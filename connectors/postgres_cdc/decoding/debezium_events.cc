@@ -143,6 +143,42 @@ const SchemaPtr& TransactionBlockSchema() {
   return schema;
 }
 
+namespace {
+
+// source.sequence: ["<last commit lsn>","<lsn>"], JSON nulls for absent parts. Built in place:
+// this runs for every event.
+Value SequenceValue(const std::optional<Lsn>& last_commit_lsn, const std::optional<Lsn>& lsn) {
+  std::string sequence;
+  sequence.reserve(48);
+  auto part = [&sequence](const std::optional<Lsn>& part_lsn) {
+    if (!part_lsn.has_value()) {
+      sequence += "null";
+      return;
+    }
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof(digits), *part_lsn).ptr;
+    sequence += '"';
+    sequence.append(digits, end);
+    sequence += '"';
+  };
+  sequence += '[';
+  part(last_commit_lsn);
+  sequence += ',';
+  part(lsn);
+  sequence += ']';
+  return Value::String(std::move(sequence));
+}
+
+// Whether the source blocks of `a` and `b` can differ only in lsn and sequence.
+bool SameButLsn(const SourceInfo& a, const SourceInfo& b) {
+  return a.ts_us == b.ts_us && a.snapshot == b.snapshot && a.tx_id == b.tx_id &&
+         a.last_commit_lsn == b.last_commit_lsn && a.xmin == b.xmin &&
+         a.origin_lsn == b.origin_lsn && a.table == b.table && a.schema == b.schema &&
+         a.name == b.name && a.db == b.db && a.version == b.version && a.origin == b.origin;
+}
+
+}  // namespace
+
 Value SourceValue(const SourceInfo& info) {
   Struct s(SourceSchema());
   (void)s.Put(kSrcVersion, Value::String(info.version));
@@ -151,27 +187,7 @@ Value SourceValue(const SourceInfo& info) {
   (void)s.Put(kSrcTsMs, Value::Int64(FloorDiv(info.ts_us, 1000)));
   (void)s.Put(kSrcSnapshot, Value::String(SnapshotMarkerText(info.snapshot)));
   (void)s.Put(kSrcDb, Value::String(info.db));
-  // ["<last commit lsn>","<lsn>"], JSON nulls for absent parts. Built in place: this runs for
-  // every event.
-  std::string sequence;
-  sequence.reserve(48);
-  auto part = [&sequence](const std::optional<Lsn>& lsn) {
-    if (!lsn.has_value()) {
-      sequence += "null";
-      return;
-    }
-    char digits[24];
-    auto end = std::to_chars(digits, digits + sizeof(digits), *lsn).ptr;
-    sequence += '"';
-    sequence.append(digits, end);
-    sequence += '"';
-  };
-  sequence += '[';
-  part(info.last_commit_lsn);
-  sequence += ',';
-  part(info.lsn);
-  sequence += ']';
-  (void)s.Put(kSrcSequence, Value::String(std::move(sequence)));
+  (void)s.Put(kSrcSequence, SequenceValue(info.last_commit_lsn, info.lsn));
   (void)s.Put(kSrcTsUs, Value::Int64(info.ts_us));
   (void)s.Put(kSrcTsNs, Value::Int64(MicrosToNanos(info.ts_us)));
   (void)s.Put(kSrcSchema, Value::String(info.schema));
@@ -182,6 +198,19 @@ Value SourceValue(const SourceInfo& info) {
   (void)s.Put(kSrcOrigin, info.origin.has_value() ? Value::String(*info.origin) : Value::Null());
   (void)s.Put(kSrcOriginLsn, OptionalLsn(info.origin_lsn));
   return Value::StructValue(std::move(s));
+}
+
+Value SourceBlockCache::Get(const SourceInfo& info) {
+  if (!info_.has_value() || !SameButLsn(*info_, info)) {
+    proto_ = SourceValue(info);
+    info_ = info;
+    return proto_;
+  }
+  Value block = proto_;  // shares the struct until as_struct() below copies it
+  Struct& s = block.as_struct();
+  (void)s.Put(kSrcSequence, SequenceValue(info.last_commit_lsn, info.lsn));
+  (void)s.Put(kSrcLsn, OptionalLsn(info.lsn));
+  return block;
 }
 
 Result<std::shared_ptr<const TableSchemas>> TableSchemas::Create(TableDescription description) {
@@ -339,10 +368,17 @@ Result<Value> TableSchemas::KeyFromText(
 ChangeEvent TableSchemas::BuildEvent(Operation op, Value key, Value before, Value after,
                                      const SourceInfo& info, int64_t ts_ns,
                                      const std::optional<TransactionBlock>& transaction) const {
+  return BuildEvent(op, std::move(key), std::move(before), std::move(after), SourceValue(info),
+                    ts_ns, transaction);
+}
+
+ChangeEvent TableSchemas::BuildEvent(Operation op, Value key, Value before, Value after,
+                                     Value source, int64_t ts_ns,
+                                     const std::optional<TransactionBlock>& transaction) const {
   Struct envelope(envelope_schema_);
   (void)envelope.Put(kEnvBefore, std::move(before));
   (void)envelope.Put(kEnvAfter, std::move(after));
-  (void)envelope.Put(kEnvSource, SourceValue(info));
+  (void)envelope.Put(kEnvSource, std::move(source));
   (void)envelope.Put(kEnvTransaction, TransactionValue(transaction));
   (void)envelope.Put(kEnvOp, Value::String(OpText(op)));
   (void)envelope.Put(kEnvTsMs, Value::Int64(FloorDiv(ts_ns, 1000000)));

@@ -82,6 +82,20 @@ const SchemaPtr& TransactionBlockSchema();
 // The source Struct for `info` (snapshot "false" is written as the value "false").
 Value SourceValue(const SourceInfo& info);
 
+// SourceValue() for a stream of events, cheaper when consecutive events differ only in their lsn
+// (the events of one table in one transaction): the block of the previous call is copied and its
+// lsn and sequence replaced instead of building all 16 fields again. Same values as
+// SourceValue(info). One per thread (not thread-safe); the returned values may share storage
+// with the cache (copy-on-write, as all Values).
+class SourceBlockCache {
+ public:
+  Value Get(const SourceInfo& info);
+
+ private:
+  std::optional<SourceInfo> info_;  // what proto_ was built from
+  Value proto_;
+};
+
 // The envelope's `transaction` block (provide.transaction.metadata=true); id is "<txId>:<lsn>".
 struct TransactionBlock {
   std::string id;
@@ -156,6 +170,10 @@ class TableSchemas {
   // KeyFrom*(). `ts_ns` is the connector's processing time in Unix nanoseconds (ts_ms, ts_us are
   // derived). info.schema/table should name this table.
   ChangeEvent BuildEvent(Operation op, Value key, Value before, Value after, const SourceInfo& info,
+                         int64_t ts_ns,
+                         const std::optional<TransactionBlock>& transaction = std::nullopt) const;
+  // The same with the source block already built (SourceValue() or SourceBlockCache::Get()).
+  ChangeEvent BuildEvent(Operation op, Value key, Value before, Value after, Value source,
                          int64_t ts_ns,
                          const std::optional<TransactionBlock>& transaction = std::nullopt) const;
   // A truncate event: null key, envelope with only source, op "t", ts_*.

@@ -344,6 +344,66 @@ TEST(JsonConverterTest, SameBytesWithoutASchemaCache) {
   EXPECT_EQ(**null_schema, "{\"schema\":null,\"payload\":\"x\"}");
 }
 
+TEST(JsonConverterTest, EscapesStringsAsJackson) {
+  // Every control character, the two that JSON must escape, and bytes that are copied as they
+  // are ('/', DEL, UTF-8), in a key as well as a value.
+  std::string text;
+  for (int c = 0; c < 0x20; ++c) text.push_back(static_cast<char>(c));
+  text += "\"\\/\x7f\xc3\xa9";
+  std::string expected =
+      "\"\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\b\\t\\n\\u000B\\f\\r\\u000E"
+      "\\u000F\\u0010\\u0011\\u0012\\u0013\\u0014\\u0015\\u0016\\u0017\\u0018\\u0019\\u001A"
+      "\\u001B\\u001C\\u001D\\u001E\\u001F\\\"\\\\/\x7f\xc3\xa9\"";
+  JsonConverter plain;
+  ASSERT_TRUE(plain.Configure({{"schemas.enable", "false"}}, false).ok());
+  auto value = plain.FromConnectData("t", schemas::String(), Value::String(text));
+  ASSERT_TRUE(value.ok());
+  EXPECT_EQ(**value, expected);
+  Value::Map map;
+  map.push_back(MapEntry{Value::String(text), Value::String("x")});
+  auto keyed = plain.FromConnectData("t", nullptr, Value::MapValue(map));
+  ASSERT_TRUE(keyed.ok());
+  EXPECT_EQ(**keyed, "{" + expected + ":\"x\"}");
+  auto read = plain.ToConnectData("t", **value);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->value.as_string(), text);
+  // One byte to escape at every position of a string longer than two 8-byte words (the writer
+  // checks words at a time, then the tail), next to bytes it must leave alone.
+  for (const char* special : {"\x01", "\x1f", "\"", "\\", "\n"}) {
+    const std::string escaped = special[0] == '\x01'   ? "\\u0001"
+                                : special[0] == '\x1f' ? "\\u001F"
+                                : special[0] == '\n'   ? "\\n"
+                                                       : std::string("\\") + special;
+    for (size_t pos = 0; pos < 19; ++pos) {
+      std::string s(19, 'a');
+      s[0] = ' ';
+      s[18] = static_cast<char>(0xe9);
+      s[pos] = special[0];
+      std::string want = "\"" + s.substr(0, pos) + escaped + s.substr(pos + 1) + "\"";
+      auto out = plain.FromConnectData("t", schemas::String(), Value::String(s));
+      ASSERT_TRUE(out.ok());
+      EXPECT_EQ(**out, want) << "position " << pos;
+    }
+  }
+}
+
+TEST(JsonConverterTest, PayloadsOfChangingSizeKeepTheirEnvelope) {
+  // The output buffer is sized from the previous payload; larger and smaller ones must not be
+  // cut or padded.
+  JsonConverter converter;
+  auto schema = SchemaBuilder::Struct().AddField("s", schemas::String()).BuildOrDie();
+  for (size_t size : {1, 5000, 3, 70000, 0, 64}) {
+    Struct row(schema);
+    ASSERT_TRUE(row.Put("s", Value::String(std::string(size, 'a'))).ok());
+    auto out = converter.FromConnectData("t", schema, Value::StructValue(row));
+    ASSERT_TRUE(out.ok());
+    EXPECT_EQ(**out,
+              "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\","
+              "\"optional\":false,\"field\":\"s\"}],\"optional\":false},\"payload\":{\"s\":\"" +
+                  std::string(size, 'a') + "\"}}");
+  }
+}
+
 TEST(JsonConverterTest, TombstonesAndNulls) {
   JsonConverter converter;
   auto tombstone = converter.FromConnectData("t", nullptr, Value());

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <vector>
+
 #include "runtime/converters/json_converter.h"
 
 namespace tributary::connectors::pgcdc {
@@ -168,6 +171,55 @@ TEST(DebeziumEventsTest, InsertMatchesTheReferenceExample) {
             "\"transaction\":null,\"op\":\"c\",\"ts_ms\":1787220930190,\"ts_us\":1787220930190311,"
             "\"ts_ns\":1787220930190311042}");
   EXPECT_TRUE(ValidateValue(e.value_schema, e.value).ok());
+}
+
+TEST(DebeziumEventsTest, SourceBlockCacheGivesSourceValue) {
+  // Events of one transaction and table (only lsn changes), then a change of every other field
+  // one at a time: each block must equal SourceValue's, and blocks handed out earlier keep their
+  // own values.
+  std::vector<SourceInfo> infos;
+  SourceInfo s = Source(1787220930123456, 771, 23935480, 23935568);
+  infos.push_back(s);
+  for (Lsn lsn : {23935600, 23935700, 23935700}) {
+    s.lsn = lsn;
+    infos.push_back(s);
+  }
+  s.lsn.reset();
+  infos.push_back(s);
+  s.lsn = 23935800;
+  infos.push_back(s);
+  std::vector<std::function<void(SourceInfo&)>> changes = {
+      [](SourceInfo& i) { i.ts_us += 1; },
+      [](SourceInfo& i) { i.tx_id = 772; },
+      [](SourceInfo& i) { i.last_commit_lsn = 23935900; },
+      [](SourceInfo& i) { i.last_commit_lsn.reset(); },
+      [](SourceInfo& i) { i.table = "orders"; },
+      [](SourceInfo& i) { i.schema = "sales"; },
+      [](SourceInfo& i) { i.name = "pg2"; },
+      [](SourceInfo& i) { i.db = "shop2"; },
+      [](SourceInfo& i) { i.origin = "origin-a"; },
+      [](SourceInfo& i) { i.origin_lsn = 5; },
+      [](SourceInfo& i) { i.xmin = 9; },
+      [](SourceInfo& i) { i.snapshot = SnapshotMarker::kTrue; },
+      [](SourceInfo& i) { i.version = "other"; },
+  };
+  for (const auto& change : changes) {
+    change(s);
+    infos.push_back(s);
+    s.lsn = *s.lsn + 8;
+    infos.push_back(s);
+  }
+  SourceBlockCache cache;
+  std::vector<Value> blocks;
+  for (const SourceInfo& info : infos) {
+    blocks.push_back(cache.Get(info));
+    EXPECT_EQ(blocks.back(), SourceValue(info)) << blocks.size();
+  }
+  for (size_t i = 0; i < infos.size(); ++i) EXPECT_EQ(blocks[i], SourceValue(infos[i])) << i;
+  auto t = Customers();
+  ChangeEvent a = t->BuildEvent(Operation::kCreate, Value(), Value(), Value(), infos[1], 7);
+  ChangeEvent b = t->BuildEvent(Operation::kCreate, Value(), Value(), Value(), blocks[1], 7);
+  EXPECT_EQ(a.value, b.value);
 }
 
 TEST(DebeziumEventsTest, UpdateWithDefaultIdentityHasNoBefore) {
