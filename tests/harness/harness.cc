@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -106,6 +107,22 @@ std::string ReadFile(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+uint16_t WaitForRestPort(const std::string& log, std::chrono::milliseconds timeout,
+                         const std::string& scheme) {
+  const std::regex listening("REST API listening on " + scheme + "://127\\.0\\.0\\.1:(\\d+)");
+  uint16_t port = 0;
+  WaitUntil(
+      [&] {
+        std::smatch match;
+        const std::string text = ReadFile(log);
+        if (!std::regex_search(text, match, listening)) return false;
+        port = static_cast<uint16_t>(std::stoi(match[1].str()));
+        return true;
+      },
+      timeout);
+  return port;
 }
 
 std::vector<std::string> ReadLines(const std::string& path) {

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -67,6 +68,11 @@ class Process {
 bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
 std::string ReadFile(const std::string& path);
+
+// The port of a worker's REST listener, from its log line "REST API listening on
+// <scheme>://127.0.0.1:<port>"; 0 if `log` has none within `timeout`.
+uint16_t WaitForRestPort(const std::string& log, std::chrono::milliseconds timeout,
+                         const std::string& scheme = "http");
 std::vector<std::string> ReadLines(const std::string& path);
 void WriteFile(const std::string& path, const std::string& content);
 void AppendFile(const std::string& path, const std::string& content);

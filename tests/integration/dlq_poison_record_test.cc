@@ -7,7 +7,6 @@
 #include <signal.h>
 
 #include <map>
-#include <regex>
 #include <set>
 
 #include "rest-api/tests/http_test_client.h"
@@ -66,17 +65,8 @@ class DlqPoisonRecordTest : public ::testing::Test {
         std::vector<std::string>{TributaryBinary(), "standalone", dir_.File("worker.properties"),
                                  dir_.File("sink.properties")},
         log_);
-    const std::regex listening("REST API listening on http://127\\.0\\.0\\.1:(\\d+)");
-    ASSERT_TRUE(WaitUntil(
-        [&] {
-          std::smatch match;
-          std::string text = ReadFile(log_);
-          if (!std::regex_search(text, match, listening)) return false;
-          port_ = static_cast<uint16_t>(std::stoi(match[1].str()));
-          return true;
-        },
-        seconds(30)))
-        << worker_->Log();
+    port_ = WaitForRestPort(log_, seconds(30));
+    ASSERT_NE(port_, 0) << worker_->Log();
   }
 
   void StopWorker() {

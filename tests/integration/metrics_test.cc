@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <regex>
 #include <string>
 
 #include "rest-api/tests/http_test_client.h"
@@ -67,17 +66,8 @@ class MetricsEndpointTest : public ::testing::Test {
         std::vector<std::string>{TributaryBinary(), "standalone", dir_.File("worker.properties"),
                                  dir_.File("source.properties"), dir_.File("sink.properties")},
         log);
-    std::smatch match;
-    const std::regex listening("REST API listening on http://127\\.0\\.0\\.1:(\\d+)");
-    ASSERT_TRUE(WaitUntil(
-        [&] {
-          std::string text = ReadFile(log);
-          if (!std::regex_search(text, match, listening)) return false;
-          port_ = static_cast<uint16_t>(std::stoi(match[1].str()));
-          return true;
-        },
-        seconds(30)))
-        << worker_->Log();
+    port_ = WaitForRestPort(log, seconds(30));
+    ASSERT_NE(port_, 0) << worker_->Log();
   }
 
   void TearDown() override {

@@ -7,7 +7,6 @@
 #include <signal.h>
 
 #include <filesystem>
-#include <regex>
 #include <set>
 
 #include "rest-api/tests/http_test_client.h"
@@ -28,18 +27,8 @@ int RunToEnd(const std::vector<std::string>& argv, const std::string& log, secon
 }
 
 uint16_t WaitForRestPort(const std::string& log, Process& worker) {
-  const std::regex listening("REST API listening on http://127\\.0\\.0\\.1:(\\d+)");
-  uint16_t port = 0;
-  EXPECT_TRUE(WaitUntil(
-      [&] {
-        std::smatch match;
-        std::string text = ReadFile(log);
-        if (!std::regex_search(text, match, listening)) return false;
-        port = static_cast<uint16_t>(std::stoi(match[1].str()));
-        return true;
-      },
-      seconds(60)))
-      << worker.Log();
+  const uint16_t port = tributary::testing::WaitForRestPort(log, seconds(60));
+  EXPECT_NE(port, 0) << worker.Log();
   return port;
 }
 

@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
-#include <regex>
 #include <set>
 #include <thread>
 
@@ -67,17 +66,8 @@ class RestApiTest : public ::testing::Test {
     worker_ = std::make_unique<Process>(
         std::vector<std::string>{TributaryBinary(), "standalone", dir_.File("worker.properties")},
         log_);
-    std::smatch match;
-    const std::regex listening("REST API listening on http://127\\.0\\.0\\.1:(\\d+)");
-    ASSERT_TRUE(WaitUntil(
-        [&] {
-          std::string text = ReadFile(log_);
-          if (!std::regex_search(text, match, listening)) return false;
-          port_ = static_cast<uint16_t>(std::stoi(match[1].str()));
-          return true;
-        },
-        seconds(30)))
-        << worker_->Log();
+    port_ = WaitForRestPort(log_, seconds(30));
+    ASSERT_NE(port_, 0) << worker_->Log();
     ASSERT_TRUE(WaitUntil([&] { return Get("/health").status == 200; }, seconds(30)));
   }
 

@@ -5,7 +5,6 @@
 #include <signal.h>
 
 #include <cstdlib>
-#include <regex>
 
 #include "rest-api/tests/http_test_client.h"
 #include "tests/harness/harness.h"
@@ -36,18 +35,8 @@ TEST(RestSecurityIntegrationTest, HttpsAndBasicAuthFromWorkerProperties) {
                    {"rest.basic.auth.credentials.file", dir.File("users.txt")}});
   const std::string log = dir.File("worker.log");
   Process worker({TributaryBinary(), "standalone", dir.File("worker.properties")}, log);
-  std::smatch match;
-  const std::regex listening("REST API listening on https://127\\.0\\.0\\.1:(\\d+)");
-  uint16_t port = 0;
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        std::string text = ReadFile(log);
-        if (!std::regex_search(text, match, listening)) return false;
-        port = static_cast<uint16_t>(std::stoi(match[1].str()));
-        return true;
-      },
-      seconds(30)))
-      << worker.Log();
+  const uint16_t port = WaitForRestPort(log, seconds(30), "https");
+  ASSERT_NE(port, 0) << worker.Log();
   const std::string ca = certs.File("cert.pem");
   ASSERT_TRUE(
       WaitUntil([&] { return FetchTls(port, ca, "GET", "/health").status == 200; }, seconds(30)));
