@@ -57,9 +57,7 @@ class WorkerSinkTask::Context : public SinkTaskContext {
   Status ReportErrant(const SinkRecord& record, const Status& error) override {
     return owner_.ReportErrant(record, error);
   }
-  MetricGroup& plugin_metrics() override {
-    return owner_.options_.metrics ? *owner_.options_.metrics : UnexportedMetricGroup::Instance();
-  }
+  MetricGroup& plugin_metrics() override { return owner_.metric_group_; }
 
   TopicPartitionOffsets rewinds;
   std::set<TopicPartition> paused;
@@ -85,7 +83,8 @@ WorkerSinkTask::Metrics::Metrics(MetricGroup& group)
 WorkerSinkTask::WorkerSinkTask(SinkTaskOptions options)
     : WorkerTask(options.id, options.listener, options.initial_state),
       options_(std::move(options)),
-      metrics_(options_.metrics ? *options_.metrics : UnexportedMetricGroup::Instance()) {}
+      metric_group_(options_.metrics ? *options_.metrics : UnexportedMetricGroup::Instance()),
+      metrics_(metric_group_) {}
 
 WorkerSinkTask::~WorkerSinkTask() {
   Stop();

@@ -121,6 +121,8 @@ class WorkerSinkTask : public WorkerTask {
     Counter commit_completion_total;  // offset-commit-completion-total: commits that succeeded
     TaskErrorMetrics errors;          // task-error-metrics, published per batch and at Close
   };
+  // options_.metrics, or a group that exports nothing (tasks built without a registry, in tests).
+  MetricGroup& metric_group_;
   Metrics metrics_;
 };
 

@@ -65,7 +65,8 @@ WorkerSourceTask::Metrics::Metrics(MetricGroup& group)
 WorkerSourceTask::WorkerSourceTask(SourceTaskOptions options)
     : WorkerTask(options.id, options.listener, options.initial_state),
       options_(std::move(options)),
-      metrics_(options_.metrics ? *options_.metrics : UnexportedMetricGroup::Instance()) {}
+      metric_group_(options_.metrics ? *options_.metrics : UnexportedMetricGroup::Instance()),
+      metrics_(metric_group_) {}
 
 WorkerSourceTask::~WorkerSourceTask() {
   // The thread must end before members it uses are destroyed.
@@ -98,9 +99,8 @@ Status WorkerSourceTask::Initialize() {
     errors_->AddReporter(std::make_unique<LogReporter>(
         id().ToString(), options_.errors.log_include_messages, &errors_->metrics()));
   }
-  context_ = std::make_unique<Context>(
-      options_.task_config, id().connector, *options_.offset_store, *options_.offset_serializer,
-      options_.metrics ? *options_.metrics : UnexportedMetricGroup::Instance());
+  context_ = std::make_unique<Context>(options_.task_config, id().connector, *options_.offset_store,
+                                       *options_.offset_serializer, metric_group_);
   context_->main_queue = main_queue_;
   options_.task->Initialize(context_.get());
   started_ = true;

@@ -194,6 +194,8 @@ class WorkerSourceTask : public WorkerTask {
     Gauge active_count;       // source-record-active-count: sent, not acknowledged yet
     TaskErrorMetrics errors;  // task-error-metrics, published per batch and at Close
   };
+  // options_.metrics, or a group that exports nothing (tasks built without a registry, in tests).
+  MetricGroup& metric_group_;
   Metrics metrics_;
   int64_t sent_in_batch_ = 0;  // records of the current batch handed to the producer
 };
