@@ -381,7 +381,6 @@ void CollectorServer::BeginTermination(bool unhealthy) {
     }
     queue_.clear();
   }
-  ready_.notify_all();
   for (auto& complete : failed) complete(false);
 }
 
@@ -410,7 +409,7 @@ bool CollectorServer::EnqueueForSession(HandledRequest& handled, uint64_t* reque
                                         std::function<void(bool)> complete) {
   const CollectorConfig& c = service_.config();
   const size_t count = handled.good.size() + handled.bad.size();
-  std::unique_lock<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (stopped_ || queue_.size() + count > static_cast<size_t>(c.queue_max_records)) return false;
   const bool was_empty = queue_.empty();
   const uint64_t id = next_request_id_++;
@@ -435,8 +434,6 @@ bool CollectorServer::EnqueueForSession(HandledRequest& handled, uint64_t* reque
   // lock, so that none is under way once BeginTermination returned (the worker's queue it wakes
   // goes away after the task stopped).
   if (was_empty && on_records_ready_) on_records_ready_();
-  lock.unlock();
-  ready_.notify_one();
   return true;
 }
 
@@ -454,10 +451,9 @@ bool CollectorServer::ResolveForSession(uint64_t request_id, bool ok, bool timed
   return true;
 }
 
-std::vector<SourceRecord> CollectorServer::Poll(size_t max, std::chrono::milliseconds wait) {
+std::vector<SourceRecord> CollectorServer::Poll(size_t max) {
   std::vector<SourceRecord> out;
-  std::unique_lock<std::mutex> lock(mu_);
-  ready_.wait_for(lock, wait, [&] { return !queue_.empty() || stopped_; });
+  std::lock_guard<std::mutex> lock(mu_);
   while (!queue_.empty() && out.size() < max) {
     out.push_back(std::move(queue_.front()));
     queue_.pop_front();

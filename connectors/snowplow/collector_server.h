@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -59,9 +58,8 @@ class CollectorServer {
   void set_on_records_ready(std::function<void()> callback) {
     on_records_ready_ = std::move(callback);
   }
-  // Up to `max` queued records; waits up to `wait` when none are queued. Any thread; OnRecordDone
-  // may run meanwhile (the worker calls CommitRecord while the task's Poll waits).
-  std::vector<SourceRecord> Poll(size_t max, std::chrono::milliseconds wait);
+  // Up to `max` queued records, at once (never waits). Any thread.
+  std::vector<SourceRecord> Poll(size_t max);
   // Reports that Kafka acknowledged (`acked`) or dropped a record taken from Poll. Any thread.
   void OnRecordDone(const SourceRecord& record, bool acked);
 
@@ -97,7 +95,6 @@ class CollectorServer {
   std::function<void()> on_records_ready_;
 
   std::mutex mu_;
-  std::condition_variable ready_;
   std::deque<SourceRecord> queue_;
   std::unordered_map<uint64_t, Pending> pending_;
   uint64_t next_request_id_ = 1;
