@@ -630,11 +630,31 @@ Result<DecimalValue> Rescale(const DecimalValue& d, int32_t scale) {
   return DecimalValue{u, scale};
 }
 
+bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 bool IsBlank(std::string_view s) {
   for (char c : s) {
-    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
+    if (!IsJsonSpace(c)) return false;
   }
   return true;
+}
+
+// The length of `{"schema":<schema>,"payload":` in `input`, whose schema object ends at
+// `schema_end`: the bytes every record with this schema starts with. 0 when the text after the
+// schema is not `,"payload":` (whitespace aside), e.g. when the key is written with escapes.
+size_t EnvelopePrefixLength(std::string_view input, size_t schema_end) {
+  size_t i = schema_end;
+  auto skip_space = [&] {
+    while (i < input.size() && IsJsonSpace(input[i])) ++i;
+  };
+  auto expect = [&](std::string_view literal) {
+    skip_space();
+    if (input.substr(i, literal.size()) != literal) return false;
+    i += literal.size();
+    return true;
+  };
+  if (!expect(",") || !expect("\"payload\"") || !expect(":")) return 0;
+  return i;
 }
 
 }  // namespace
@@ -737,6 +757,9 @@ Result<SchemaAndValue> JsonConverter::ToConnectData(const std::string& /*topic*/
     if (schemas_enabled_) return Status::DataError(kEnvelopeError);
     return SchemaAndValue{};
   }
+  if (schemas_enabled_) {
+    if (auto same = ToConnectDataSameSchema(*bytes)) return std::move(*same);
+  }
   Result<JsonNode> parsed = ParseJson(*bytes);
   if (!parsed.ok()) {
     return Status::DataError(
@@ -744,6 +767,8 @@ Result<SchemaAndValue> JsonConverter::ToConnectData(const std::string& /*topic*/
         parsed.status().message());
   }
   const JsonNode& root = *parsed;
+  envelope_prefix_.clear();
+  envelope_schema_.reset();
   if (!schemas_enabled_) {
     TRIBUTARY_ASSIGN_OR_RETURN(Value value, ToConnect(nullptr, &root));
     return SchemaAndValue{nullptr, std::move(value)};
@@ -756,7 +781,29 @@ Result<SchemaAndValue> JsonConverter::ToConnectData(const std::string& /*topic*/
   }
   TRIBUTARY_ASSIGN_OR_RETURN(SchemaPtr schema, AsConnectSchema(*schema_node, *bytes, 0));
   TRIBUTARY_ASSIGN_OR_RETURN(Value value, ToConnect(schema, payload_node));
+  if (schema && root.keys[0] == kSchemaField && to_connect_schema_cache_.capacity() > 0) {
+    size_t prefix = EnvelopePrefixLength(*bytes, schema_node->raw_end);
+    if (prefix > 0) {
+      envelope_prefix_.assign(bytes->substr(0, prefix));
+      envelope_schema_ = schema;
+    }
+  }
   return SchemaAndValue{std::move(schema), std::move(value)};
+}
+
+std::optional<Result<SchemaAndValue>> JsonConverter::ToConnectDataSameSchema(
+    std::string_view bytes) {
+  if (envelope_prefix_.empty() || !bytes.starts_with(envelope_prefix_)) return std::nullopt;
+  std::string_view rest = bytes.substr(envelope_prefix_.size());
+  size_t last = rest.size();
+  while (last > 0 && IsJsonSpace(rest[last - 1])) --last;
+  if (last == 0 || rest[last - 1] != '}') return std::nullopt;
+  // The payload and nothing else: a trailing member or bracket makes the parse fail.
+  Result<JsonNode> payload = ParseJson(rest.substr(0, last - 1));
+  if (!payload.ok()) return std::nullopt;
+  Result<Value> value = ToConnect(envelope_schema_, &*payload);
+  if (!value.ok()) return Result<SchemaAndValue>(value.status());
+  return Result<SchemaAndValue>(SchemaAndValue{envelope_schema_, std::move(*value)});
 }
 
 Result<SchemaPtr> JsonConverter::AsConnectSchema(const JsonNode& node, std::string_view input,

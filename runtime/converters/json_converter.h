@@ -44,6 +44,7 @@ class LruCache {
     }
   }
   size_t size() const { return entries_.size(); }
+  size_t capacity() const { return capacity_; }
 
  private:
   size_t capacity_;
@@ -91,6 +92,9 @@ class JsonConverter : public Converter {
   Result<const std::string*> CachedSchemaJson(const SchemaPtr& schema);
   Result<SchemaPtr> AsConnectSchema(const JsonNode& node, std::string_view input, int depth);
   Result<Value> ToConnect(const SchemaPtr& schema, const JsonNode* node);
+  // ToConnectData for an envelope that starts with envelope_prefix_: parses only its payload.
+  // nullopt when `bytes` does not, or is malformed (the full parse then names the error).
+  std::optional<Result<SchemaAndValue>> ToConnectDataSameSchema(std::string_view bytes);
 
   bool schemas_enabled_ = true;
   bool replace_null_with_default_ = true;
@@ -103,6 +107,11 @@ class JsonConverter : public Converter {
   size_t payload_size_hint_ = 64;
   // Read side: schema JSON text as received -> the Connect schema built from it.
   LruCache<std::string, SchemaPtr> to_connect_schema_cache_;
+  // The last envelope read in full, up to its payload (`{"schema":{…},"payload":`), and its
+  // schema. That prefix was parsed and validated, so a record starting with the same bytes has
+  // the same schema and only its payload needs parsing (sink topics repeat one schema).
+  std::string envelope_prefix_;
+  SchemaPtr envelope_schema_;
 };
 
 }  // namespace tributary::runtime

@@ -590,6 +590,57 @@ TEST(JsonConverterTest, SchemaCacheReturnsSameSchemaObject) {
   EXPECT_TRUE(SchemaEquals(a->schema, b->schema));
 }
 
+// A record whose envelope starts with the previous record's schema bytes has only its payload
+// parsed; whatever follows the schema, a converter that took that shortcut must answer exactly
+// as one reading the record from scratch.
+TEST(JsonConverterTest, RecordsRepeatingASchemaReadAsFromScratch) {
+  const std::string prefix =
+      "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"field\":\"id\",\"type\":\"int64\","
+      "\"optional\":false},{\"field\":\"url\",\"type\":\"string\",\"optional\":true}],"
+      "\"optional\":false}, \"payload\" :";
+  const std::vector<std::string> inputs = {
+      prefix + "{\"id\":1,\"url\":\"/a\"}}",
+      prefix + " {\"id\":2} } \n",
+      prefix + "{\"id\":3,\"url\":null}}",
+      prefix + "{\"id\":4}",                          // no closing brace
+      prefix + "{\"id\":5}}}",                        // one too many
+      prefix + "{\"id\":6},\"payload\":{\"id\":7}}",  // a second payload
+      prefix + "{\"id\":8},\"extra\":1}",             // a third member
+      prefix + "{\"id\":\"nine\"}}",                  // payload of the wrong type
+      prefix + "{\"url\":\"/x\"}}",                   // required field missing
+      prefix + "{\"id\":10,\"url\":\"\xff\"}}",       // invalid UTF-8
+      prefix + "null}",
+      prefix + "}",
+      prefix + "{\"id\":11}} x",
+      prefix,
+  };
+  JsonConverter warm;
+  ASSERT_TRUE(warm.ToConnectData("t", inputs[0]).ok());
+  SchemaPtr schema = warm.ToConnectData("t", inputs[0])->schema;
+  for (const std::string& input : inputs) {
+    SCOPED_TRACE(input);
+    JsonConverter fresh;
+    auto expected = fresh.ToConnectData("t", input);
+    auto actual = warm.ToConnectData("t", input);
+    ASSERT_EQ(actual.ok(), expected.ok()) << (actual.ok() ? expected : actual).status().message();
+    if (!expected.ok()) {
+      EXPECT_EQ(actual.status().message(), expected.status().message());
+      EXPECT_EQ(actual.status().code(), expected.status().code());
+      continue;
+    }
+    EXPECT_EQ(actual->value, expected->value);
+    EXPECT_EQ(actual->schema.get(), schema.get());
+  }
+  // Another schema is read as such, and becomes the one repeated.
+  const std::string other = "{\"schema\":{\"type\":\"int32\",\"optional\":false},\"payload\":7}";
+  for (int i = 0; i < 2; ++i) {
+    auto read = warm.ToConnectData("t", other);
+    ASSERT_TRUE(read.ok());
+    EXPECT_EQ(read->schema->type(), SchemaType::kInt32);
+    EXPECT_EQ(read->value, Value::Int32(7));
+  }
+}
+
 TEST(JsonConverterTest, ConfigValidation) {
   JsonConverter converter;
   Status bad = converter.Configure({{"decimal.format", "HEX"}}, false);
