@@ -61,6 +61,10 @@ class WorkerSinkTask : public WorkerTask {
   explicit WorkerSinkTask(SinkTaskOptions options);
   ~WorkerSinkTask() override;
 
+  // The task's librdkafka consumer configuration: options.consumer_properties with the task's
+  // defaults added and the commit settings it relies on forced.
+  static std::map<std::string, std::string> ConsumerProperties(const SinkTaskOptions& options);
+
  protected:
   Status Initialize() override;
   Status Execute() override;

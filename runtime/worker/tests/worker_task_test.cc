@@ -306,6 +306,26 @@ TEST_F(WorkerTaskTest, SinkSubscribesByTopicsRegex) {
   ASSERT_TRUE(task->AwaitStop(seconds(15)));
 }
 
+TEST(WorkerSinkTaskConfigTest, ConsumerDefaultsYieldToTheWorkersPropertiesButCommitsStayManual) {
+  SinkTaskOptions o;
+  o.id = {"pg", 2};
+  auto props = WorkerSinkTask::ConsumerProperties(o);
+  EXPECT_EQ(props["group.id"], "connect-pg");
+  EXPECT_EQ(props["client.id"], "connector-consumer-pg-2");
+  EXPECT_EQ(props["auto.offset.reset"], "earliest");
+  // Not librdkafka's 100 000, which pauses fetching for a second at a time under load.
+  EXPECT_EQ(props["queued.min.messages"], "10000000");
+  EXPECT_EQ(props["enable.auto.commit"], "false");
+
+  o.consumer_properties = {
+      {"queued.min.messages", "5000"}, {"group.id", "mine"}, {"enable.auto.commit", "true"}};
+  props = WorkerSinkTask::ConsumerProperties(o);
+  EXPECT_EQ(props["queued.min.messages"], "5000");
+  EXPECT_EQ(props["group.id"], "mine");
+  EXPECT_EQ(props["enable.auto.commit"], "false");
+  EXPECT_EQ(props["enable.auto.offset.store"], "false");
+}
+
 TEST_F(WorkerTaskTest, SinkRedeliversAfterRetriableErrorsWithMessagesStillQueued) {
   ProduceNumbers(400);
 
