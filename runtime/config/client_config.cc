@@ -540,6 +540,17 @@ Result<ClientConfig> Translate(const ConfigMap& java,
     }
   }
 
+  if (has("max.poll.records")) {
+    consumed.insert("max.poll.records");
+    const std::string v = Trim(get("max.poll.records"));
+    int records = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), records);
+    if (ec != std::errc() || end != v.data() + v.size() || records < 1) {
+      return Invalid(shown("max.poll.records"), "expected a number of records of at least 1");
+    }
+    result.max_poll_records = records;
+  }
+
   if (has("auto.offset.reset") && Lower(Trim(get("auto.offset.reset"))) == "none") {
     props["auto.offset.reset"] = "error";
   }

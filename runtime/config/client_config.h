@@ -21,6 +21,9 @@ struct ClientConfig {
   // equivalent (JVM-only settings such as serializers, max.block.ms, interceptor.classes). The
   // caller logs them.
   std::vector<std::string> ignored;
+  // Java's max.poll.records (librdkafka has no such setting): the most records one poll hands a
+  // sink task's put(). 0 when not set (Connect's default, 500, applies).
+  int max_poll_records = 0;
 };
 
 // Builds the properties for a client of `role`, layering (later wins):
@@ -49,6 +52,7 @@ Result<ClientConfig> BuildClientConfig(ClientRole role, const ConfigMap& worker,
 //    fetch.max.wait.ms -> fetch.wait.max.ms, send/receive.buffer.bytes -> socket.*,
 //    auto.offset.reset=none -> error, partition.assignment.strategy class names -> librdkafka
 //    names). Keys librdkafka knows pass through unchanged.
+//  - max.poll.records goes to ClientConfig::max_poll_records.
 //  - Everything else is dropped and listed in `ignored`.
 // Error messages name the key but never contain secrets.
 Result<ClientConfig> TranslateClientConfig(const ConfigMap& java_style);

@@ -219,6 +219,7 @@ Status Worker::StartTask(const ConnectorTaskId& id, const ConfigMap& connector_c
       opts.dlq_producer_properties = std::move(dlq.properties);
     }
     opts.consumer_properties = std::move(client.properties);
+    if (client.max_poll_records > 0) opts.max_batch = client.max_poll_records;
     opts.topics = common.topics;
     opts.topics_regex = common.topics_regex;
     opts.offset_flush_interval = options_.offset_flush_interval;

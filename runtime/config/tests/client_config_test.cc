@@ -121,8 +121,18 @@ TEST(ClientConfigTest, OverridesFollowConnectPrecedence) {
   ASSERT_TRUE(consumer.ok());
   EXPECT_EQ(consumer->properties.at("client.id"), "worker");
   EXPECT_EQ(consumer->properties.at("auto.offset.reset"), "error");
-  EXPECT_EQ(consumer->properties.count("max.poll.records"), 0u);
-  EXPECT_THAT(consumer->ignored, Contains("consumer.max.poll.records"));
+  EXPECT_EQ(consumer->properties.count("max.poll.records"), 0u);  // not librdkafka's
+  EXPECT_EQ(consumer->max_poll_records, 100);
+  EXPECT_THAT(consumer->ignored, Not(Contains("consumer.max.poll.records")));
+  EXPECT_EQ(producer->max_poll_records, 0);
+  connector["consumer.override.max.poll.records"] = "2000";
+  EXPECT_EQ(BuildClientConfig(ClientRole::kConsumer, worker, connector)->max_poll_records, 2000);
+  connector["consumer.override.max.poll.records"] = "0";
+  Status zero = BuildClientConfig(ClientRole::kConsumer, worker, connector).status();
+  EXPECT_EQ(zero.code(), StatusCode::kInvalidConfig);
+  EXPECT_NE(zero.message().find("consumer.override.max.poll.records"), std::string::npos)
+      << zero.ToString();
+  connector.erase("consumer.override.max.poll.records");
   EXPECT_EQ(consumer->properties.at("sasl.username"), "KEY");
 
   // A connector may replace the credentials.
