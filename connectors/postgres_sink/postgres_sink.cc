@@ -5,7 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <tuple>
+#include <iterator>
 #include <unordered_map>
 
 #include "connectors/common/value_json.h"
@@ -534,7 +534,10 @@ const ConfigDef& PostgresSinkConfigDef() {
     d->Define(kAutoEvolve, ConfigType::kBoolean, "false", Importance::kMedium,
               "ALTER TABLE … ADD COLUMN (nullable) for fields the table lacks.");
     d->Define(kBatchSize, ConfigType::kInt, "3000", Importance::kMedium,
-              "Buffered records that trigger a write from put().", validators::AtLeast(1));
+              "Accepted for compatibility: every put() is written whole in one transaction, as "
+              "the JDBC sink commits each put(); COPY streams the rows, so there is no statement "
+              "batch to size.",
+              validators::AtLeast(1));
     d->Define(kDeleteEnabled, ConfigType::kBoolean, "false", Importance::kMedium,
               "Tombstones delete the row with the record key's primary key (needs "
               "pk.mode=record_key).");
@@ -593,7 +596,6 @@ Result<PostgresSinkConfig> PostgresSinkConfig::Parse(const ConfigMap& props) {
   c.table_name_format = parsed.GetString(kTableNameFormat);
   c.auto_create = parsed.GetBool(kAutoCreate);
   c.auto_evolve = parsed.GetBool(kAutoEvolve);
-  c.batch_size = parsed.GetLong(kBatchSize);
   c.delete_enabled = parsed.GetBool(kDeleteEnabled);
   c.max_retries = parsed.GetLong(kMaxRetries);
   c.retry_backoff_ms = parsed.GetLong(kRetryBackoffMs);
@@ -726,6 +728,9 @@ Status PostgresSinkTask::Open(const std::vector<TopicPartition>& partitions) {
 }
 
 Status PostgresSinkTask::Close(const std::vector<TopicPartition>& partitions) {
+  // Whatever the outcome: records of these partitions that are not committed are delivered again
+  // to their next owner, from the committed consumer offsets.
+  (void)FinishWrite();
   for (const auto& tp : partitions) {
     std::erase_if(buffer_, [&](const SinkRecord& r) {
       return r.topic == tp.topic && r.kafka_partition == tp.partition;
@@ -752,7 +757,10 @@ Status PostgresSinkTask::CountFailure(Status status) {
 }
 
 Status PostgresSinkTask::Put(std::vector<SinkRecord>& records) {
-  Status st = LoadOffsets();
+  // A failed earlier write keeps its records in the buffer, ahead of these; this Put's records
+  // are not taken, so the worker redelivers them.
+  Status st = FinishWrite();
+  if (st.ok()) st = LoadOffsets();
   if (!st.ok()) return CountFailure(st);
   for (auto& r : records) {
     if (config_.exactly_once) {
@@ -765,32 +773,47 @@ Status PostgresSinkTask::Put(std::vector<SinkRecord>& records) {
     }
     buffer_.push_back(r);
   }
-  if (buffer_.size() >= static_cast<size_t>(config_.batch_size)) st = WriteBuffer();
+  if (!config_.exactly_once) {
+    // Written while the worker converts the next batch; the next call learns the outcome.
+    writing_ = std::move(buffer_);
+    buffer_.clear();
+    in_flight_ =
+        std::async(std::launch::async, [this] { return WriteBufferOnce(writing_, false); });
+    return Status::Ok();
+  }
+  st = WriteBuffer();
   if (st.ok()) {
     retries_ = 0;
     return st;
   }
   if (st.retriable()) {
-    // The worker redelivers this batch after the backoff: take its records back.
-    std::set<std::tuple<std::string, int32_t, int64_t>> mine;
-    for (const auto& r : records)
-      mine.emplace(r.topic, r.kafka_partition.value_or(-1), r.kafka_offset);
-    std::erase_if(buffer_, [&](const SinkRecord& r) {
-      return mine.count({r.topic, r.kafka_partition.value_or(-1), r.kafka_offset}) > 0;
-    });
+    // The worker redelivers this batch after the backoff: take its records back (the buffer
+    // holds nothing else, each Put writing all of it).
+    buffer_.clear();
     last_buffered_.clear();
     for (const auto& [tp, next] : committed_) last_buffered_[tp] = next - 1;
-    for (const auto& r : buffer_) {
-      TopicPartition tp{r.topic, r.kafka_partition.value_or(-1)};
-      auto [it, inserted] = last_buffered_.emplace(tp, r.kafka_offset);
-      if (!inserted) it->second = std::max(it->second, r.kafka_offset);
-    }
   }
   return CountFailure(st);
 }
 
+Status PostgresSinkTask::FinishWrite() {
+  if (!in_flight_.valid()) return Status::Ok();
+  Status st = in_flight_.get();
+  if (st.ok()) {
+    retries_ = 0;
+    return st;
+  }
+  // Nothing of it was committed: its records go back to the buffer, ahead of any newer ones.
+  buffer_.insert(buffer_.begin(), std::make_move_iterator(writing_.begin()),
+                 std::make_move_iterator(writing_.end()));
+  writing_.clear();
+  if (st.code() == StatusCode::kDataError) st = WriteBufferOnce(buffer_, /*isolate=*/true);
+  return st;
+}
+
 Status PostgresSinkTask::Flush(const TopicPartitionOffsets& offsets) {
-  Status st = LoadOffsets();
+  Status st = FinishWrite();
+  if (st.ok()) st = LoadOffsets();
   if (st.ok()) st = WriteBuffer();
   if (st.ok()) {
     retries_ = 0;
@@ -810,6 +833,7 @@ Result<TopicPartitionOffsets> PostgresSinkTask::PreCommit(const TopicPartitionOf
 }
 
 void PostgresSinkTask::Stop() {
+  if (in_flight_.valid()) in_flight_.wait();
   buffer_.clear();
   conn_.reset();
 }
@@ -987,19 +1011,20 @@ Status PostgresSinkTask::WriteRun(const std::vector<const SinkRecord*>& input,
 }
 
 Status PostgresSinkTask::WriteBuffer() {
-  Status st = WriteBufferOnce(/*isolate=*/false);
+  Status st = WriteBufferOnce(buffer_, /*isolate=*/false);
   // One bad record fails the whole batch: write it again one record at a time, so that the good
   // records land and each bad one goes to the task's error handling (errors.tolerance, DLQ).
-  if (st.code() == StatusCode::kDataError) st = WriteBufferOnce(/*isolate=*/true);
+  if (st.code() == StatusCode::kDataError) st = WriteBufferOnce(buffer_, /*isolate=*/true);
   return st;
 }
 
-Status PostgresSinkTask::WriteBufferOnce(bool isolate) {
-  if (buffer_.empty()) return Status::Ok();
+Status PostgresSinkTask::WriteBufferOnce(std::vector<SinkRecord>& records, bool isolate) {
+  if (records.empty()) return Status::Ok();
   TRIBUTARY_RETURN_IF_ERROR(EnsureConnected());
-  // After a reconnect, first learn whether the last transaction committed (exactly-once).
+  // After a reconnect, first learn whether the last transaction committed (exactly-once, where
+  // `records` is buffer_, which LoadOffsets trims).
   TRIBUTARY_RETURN_IF_ERROR(LoadOffsets());
-  if (buffer_.empty()) return Status::Ok();
+  if (records.empty()) return Status::Ok();
 
   // Split the buffer into runs of records sharing table, schemas and kind.
   struct Run {
@@ -1011,7 +1036,7 @@ Status PostgresSinkTask::WriteBufferOnce(bool isolate) {
   std::string prev_topic;
   TableId prev_table;
   std::vector<std::pair<const SinkRecord*, Status>> errant;  // isolate: records with no layout
-  for (const SinkRecord& r : buffer_) {
+  for (const SinkRecord& r : records) {
     bool tombstone = r.value.is_null();
     if (!isolate && prev && r.topic == prev->topic && tombstone == prev->value.is_null() &&
         SameSchema(r.key_schema, prev->key_schema) &&
@@ -1036,7 +1061,7 @@ Status PostgresSinkTask::WriteBufferOnce(bool isolate) {
   }
 
   std::map<TopicPartition, int64_t> next;
-  for (const SinkRecord& r : buffer_) {
+  for (const SinkRecord& r : records) {
     TopicPartition tp{r.topic, r.kafka_partition.value_or(-1)};
     next[tp] = std::max(next[tp], r.kafka_offset + 1);
   }
@@ -1083,7 +1108,7 @@ Status PostgresSinkTask::WriteBufferOnce(bool isolate) {
     return st;
   }
   for (const auto& [tp, offset] : next) committed_[tp] = std::max(committed_[tp], offset);
-  buffer_.clear();
+  records.clear();
   return Status::Ok();
 }
 

@@ -4,6 +4,7 @@
 // against PostgreSQL through libpq, writing batches with COPY. See
 // connectors/postgres_sink/README.md.
 
+#include <future>
 #include <map>
 #include <memory>
 #include <set>
@@ -34,7 +35,6 @@ struct PostgresSinkConfig {
   std::string table_name_format = "${topic}";
   bool auto_create = false;
   bool auto_evolve = false;
-  int64_t batch_size = 3000;
   bool delete_enabled = false;
   int64_t max_retries = 10;
   int64_t retry_backoff_ms = 3000;
@@ -69,10 +69,14 @@ class PostgresSinkConnector : public SinkConnector {
 struct Column;
 struct RunLayout;
 
-// Buffers records in Put and writes them in one transaction per write: when batch.size records
-// are buffered (in Put) and on Flush/PreCommit. Each write groups consecutive records with the
-// same table, schemas and kind (row or tombstone) into runs; a run is one COPY (insert), or a COPY
-// into a temporary table merged with INSERT … ON CONFLICT / UPDATE … FROM / DELETE … USING.
+// Writes the records of each Put in one transaction, as the JDBC sink commits each put(). In
+// at-least-once mode the write runs on a thread of its own while the worker converts the next
+// batch; the next Put, Flush, PreCommit, Close or Stop waits for it, so PreCommit reports only
+// committed records, and a failed write's records are written again ahead of newer ones. Each
+// write groups consecutive records
+// with the same table, schemas and kind (row or tombstone) into runs; a run is one COPY (insert),
+// or a COPY into a temporary table merged with INSERT … ON CONFLICT / UPDATE … FROM / DELETE …
+// USING.
 //
 // Errors: connection loss and server restarts give a retriable Unavailable (Put: the batch of that
 // Put is taken back so the worker redelivers it after retry.backoff.ms; Flush/PreCommit: nothing is
@@ -84,7 +88,8 @@ struct RunLayout;
 // in the offsets table in the same transaction as the rows; Open seeks to it, records below it are
 // skipped, and PreCommit reports only what that table holds.
 //
-// Threading: the task's thread only.
+// Threading: the task's thread, and in at-least-once mode one write at a time on a thread of its
+// own (std::async), during which only that write touches conn_, tables_, committed_ and writing_.
 class PostgresSinkTask : public SinkTask {
  public:
   PostgresSinkTask();
@@ -106,9 +111,13 @@ class PostgresSinkTask : public SinkTask {
   Status LoadOffsets();
   // Writes and commits the buffer in one transaction (with the offsets, exactly-once).
   Status WriteBuffer();
-  // isolate: every record alone behind a savepoint; a record failing with a DataError goes to
-  // SinkTaskContext::ReportErrant and the others are written.
-  Status WriteBufferOnce(bool isolate);
+  // Writes and commits `records` in one transaction and empties it; on failure nothing is
+  // committed and `records` is kept. isolate: every record alone behind a savepoint; a record
+  // failing with a DataError goes to SinkTaskContext::ReportErrant and the others are written.
+  Status WriteBufferOnce(std::vector<SinkRecord>& records, bool isolate);
+  // Waits for the write in flight, if any. If it failed, its records return to the front of the
+  // buffer; a DataError is then handled by writing them again with `isolate`.
+  Status FinishWrite();
   Status WriteRun(const std::vector<const SinkRecord*>& run, const RunLayout& layout,
                   int& stage_counter);
   Status EnsureTable(const pg::TableId& table, const RunLayout& layout);
@@ -127,6 +136,10 @@ class PostgresSinkTask : public SinkTask {
   std::map<TopicPartition, int64_t> last_buffered_;
   std::set<TopicPartition> assigned_;
   std::set<TopicPartition> need_lookup_;
+  // At-least-once mode: the records being written, and that write (declared last: its
+  // destructor waits for the write, which uses the members above).
+  std::vector<SinkRecord> writing_;
+  std::future<Status> in_flight_;
 };
 
 ConnectorPlugin PostgresSinkPlugin();

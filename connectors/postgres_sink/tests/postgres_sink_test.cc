@@ -428,17 +428,17 @@ TEST_F(PostgresSinkTest, ExactlyOnceResumesFromTheDatabase) {
     auto committed = task->PreCommit({{tp, 3}});
     ASSERT_TRUE(committed.ok());
     EXPECT_EQ(committed->at(tp), 3);
-    // Buffered but not written when the task dies: lost from the task, not from Kafka.
+    // Written, but the task dies before the consumer group's offsets move past it.
     std::vector<SinkRecord> more = {rec(3)};
     ASSERT_TRUE(task->Put(more).ok());
   }
   EXPECT_EQ(Query("SELECT next_offset FROM tributary_sink_offsets WHERE connector = 'pg-sink' AND "
                   "topic = 'eos' AND kafka_partition = 1"),
-            "3");
+            "4");
   FakeContext ctx;
   auto task = StartTask(props, &ctx);
   ASSERT_TRUE(task->Open({tp}).ok());
-  EXPECT_EQ(ctx.rewinds[tp], 3);
+  EXPECT_EQ(ctx.rewinds[tp], 4);
   // The consumer may still deliver records the database has (its offsets lag): they are skipped.
   std::vector<SinkRecord> replay = {rec(1), rec(2), rec(3), rec(4)};
   ASSERT_TRUE(task->Put(replay).ok());
@@ -458,21 +458,40 @@ TEST_F(PostgresSinkTest, DatabaseRestartIsRetriedWithoutLosingTheBatch) {
   ASSERT_TRUE(task->Open({{"restarts", 0}}).ok());
   ASSERT_TRUE(PutAndFlush(*task, {rec(0)}).ok());
   ASSERT_TRUE(server_->Stop().ok());
+  // A Put that cannot write takes its batch back for redelivery and asks for the backoff.
   std::vector<SinkRecord> batch = {rec(1), rec(2)};
-  ASSERT_TRUE(task->Put(batch).ok());  // buffered only
-  Status st = task->Flush({});
-  EXPECT_TRUE(st.retriable()) << st.ToString();
-  EXPECT_EQ(task->buffered_for_test(), 2u);
-  // A Put that has to write takes its batch back for redelivery and asks for the backoff.
-  auto small = StartTask({{"batch.size", "1"}, {"auto.create", "true"}}, &ctx);
-  std::vector<SinkRecord> one = {rec(100)};
-  Status put = small->Put(one);
+  Status put = task->Put(batch);
   EXPECT_TRUE(put.retriable()) << put.ToString();
-  EXPECT_EQ(small->buffered_for_test(), 0u);
+  EXPECT_EQ(task->buffered_for_test(), 0u);
   EXPECT_EQ(ctx.timeout_ms, 10);
+  EXPECT_TRUE(task->Flush({}).ok());  // nothing left to write
   ASSERT_TRUE(server_->StartAgain().ok());
-  ASSERT_TRUE(task->Flush({}).ok());
+  ASSERT_TRUE(task->Put(batch).ok());  // the worker's redelivery
   EXPECT_EQ(Query("SELECT string_agg(n::text, ',' ORDER BY n) FROM restarts"), "0,1,2");
+}
+
+// At-least-once mode writes a Put in the background; the outcome reaches the next call.
+TEST_F(PostgresSinkTest, BackgroundWriteThatFailsIsWrittenAgainAheadOfTheNextBatch) {
+  auto schema = SchemaBuilder::Struct().AddField("n", schemas::Int64()).BuildOrDie();
+  auto rec = [&](int64_t offset) {
+    return Record("later", offset, schema, Row(schema, {{"n", Value::Int64(offset)}}));
+  };
+  FakeContext ctx;
+  auto task = StartTask({{"auto.create", "true"}}, &ctx);
+  ASSERT_TRUE(PutAndFlush(*task, {rec(0)}).ok());
+  ASSERT_TRUE(server_->Stop().ok());
+  std::vector<SinkRecord> first = {rec(1), rec(2)};
+  ASSERT_TRUE(task->Put(first).ok());
+  std::vector<SinkRecord> second = {rec(3)};
+  Status put = task->Put(second);  // learns that `first` was not written
+  EXPECT_TRUE(put.retriable()) << put.ToString();
+  EXPECT_EQ(task->buffered_for_test(), 2u);  // `first`, not `second`: the worker redelivers it
+  ASSERT_TRUE(server_->StartAgain().ok());
+  ASSERT_TRUE(task->Put(second).ok());  // the worker's redelivery
+  auto committed = task->PreCommit({{{"later", 0}, 4}});
+  ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+  EXPECT_EQ(committed->at({"later", 0}), 4);
+  EXPECT_EQ(Query("SELECT string_agg(n::text, ',' ORDER BY n) FROM later"), "0,1,2,3");
 }
 
 TEST_F(PostgresSinkTest, GivesUpAfterMaxRetries) {
@@ -480,8 +499,9 @@ TEST_F(PostgresSinkTest, GivesUpAfterMaxRetries) {
                          {"connection.url", "postgresql://127.0.0.1:1/test?connect_timeout=2"}});
   auto schema = SchemaBuilder::Struct().AddField("n", schemas::Int64()).BuildOrDie();
   std::vector<SinkRecord> batch = {Record("t", 0, schema, Row(schema, {{"n", Value::Int64(1)}}))};
-  ASSERT_TRUE(task->Put(batch).ok());
+  ASSERT_TRUE(task->Put(batch).ok());  // written in the background
   EXPECT_TRUE(task->Flush({}).retriable());
+  EXPECT_EQ(task->buffered_for_test(), 1u);  // kept for the next attempt
   Status st = task->Flush({});
   EXPECT_FALSE(st.ok());
   EXPECT_FALSE(st.retriable());
