@@ -11,11 +11,14 @@
 # and its consumer-group join are excluded; `\copy` has neither); the time including them is
 # logged too. The server runs with PostgreSQL's defaults (fsync on) plus PG_OPTS.
 # The sink writes each put() in one transaction, as the JDBC sink does, so the rows per
-# transaction are the consumer's max.poll.records: the worker gets
-# consumer.max.poll.records=MAX_POLL_RECORDS, as JDBC sink users raise it for bulk loads; insert
-# mode is also run with Connect's default of 500.
-# Environment (besides lib.sh's): RECORDS, RUNS, MAX_POLL_RECORDS (default 10000), PG_OPTS (extra
-# `postgres` options), TRIBUTARY_PG_BINDIR (server binaries), TIMEOUT_S.
+# transaction are the consumer's max.poll.records. Tuned for a bulk load, the worker gets
+# consumer.max.poll.records=MAX_POLL_RECORDS (as JDBC sink users raise it) and
+# consumer.queued.max.messages.kbytes=QUEUE_KB (librdkafka 2.0 stops fetching for a second
+# whenever its queue is full, 64 MiB by default, which caps a task at ~64 MB/s); insert mode also
+# runs with neither (Connect's 500 records per put, librdkafka's queue). Peak RSS is reported.
+# Environment (besides lib.sh's): RECORDS, RUNS, MAX_POLL_RECORDS (default 10000), QUEUE_KB
+# (default 262144), PG_OPTS (extra `postgres` options), TRIBUTARY_PG_BINDIR (server binaries),
+# TIMEOUT_S.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -25,6 +28,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
 RECORDS="${RECORDS:-1000000}"
 TIMEOUT_S="${TIMEOUT_S:-600}"
 MAX_POLL_RECORDS="${MAX_POLL_RECORDS:-10000}"
+QUEUE_KB="${QUEUE_KB:-262144}"
+TUNED="consumer.max.poll.records=$MAX_POLL_RECORDS
+consumer.queued.max.messages.kbytes=$QUEUE_KB"
 # The embedded broker keeps ~5 MiB per partition; a record with its schema envelope is ~340 B.
 PARTITIONS="${PARTITIONS:-$(((RECORDS * 360 + 4194303) / 4194304))}"
 
@@ -68,11 +74,12 @@ low="$(offset_sum "$topic" "$parts" -2)"
 columns="id BIGINT NOT NULL, user_id INT NOT NULL, url TEXT NOT NULL, amount DOUBLE PRECISION NOT NULL"
 
 # Loads the topic with the Postgres sink into table $2.
-# Usage: run_sink <run> <table> <mode-props> <max.poll.records>
-# Sets RATE (rows/s from the first row to the last) and TOTAL_S (from the worker's start).
+# Usage: run_sink <run> <table> <mode-props> <worker-props>
+# Sets RATE (rows/s from the first row to the last), TOTAL_S (from the worker's start) and RSS_KB
+# (the worker's peak RSS).
 run_sink() {
-  local run="$1" table="$2" mode_props="$3" max_poll="$4" port pid start first="" first_rows=0 end
-  local rows=0 deadline
+  local run="$1" table="$2" mode_props="$3" worker_props="$4" port pid start first="" first_rows=0
+  local end rows=0 deadline
   port="$(free_port)"
   cat >"$BENCH_TMP/worker.properties" <<EOF
 bootstrap.servers=$BS
@@ -82,7 +89,7 @@ value.converter.schemas.enable=true
 offset.storage.file.filename=$BENCH_TMP/worker-$port.offsets
 offset.flush.interval.ms=${FLUSH_MS:-1000}
 listeners=http://127.0.0.1:$port
-consumer.max.poll.records=$max_poll
+$worker_props
 EOF
   cat >"$BENCH_TMP/sink.properties" <<EOF
 name=bench-pg-sink-$table-$$
@@ -110,6 +117,7 @@ EOF
     (($(date +%s) < deadline)) || die "tributary loaded only $rows of $RECORDS rows in ${TIMEOUT_S}s"
   done
   end="$(now)"
+  RSS_KB="$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")"
   stop_pid "$pid"
   rows="$(table_rows "$table")"
   ((rows == RECORDS)) || die "$table has $rows rows, expected $RECORDS"
@@ -128,6 +136,9 @@ consume_rates=()
 insert_rates=()
 insert500_rates=()
 upsert_rates=()
+insert_rss=()
+insert500_rss=()
+upsert_rss=()
 for ((run = 1; run <= RUNS; run++)); do
   # Ceiling: \copy of the same rows into a table of the sink's shape (no key, as insert mode's).
   sql bench "CREATE TABLE copy_$run ($columns)"
@@ -141,10 +152,10 @@ for ((run = 1; run <= RUNS; run++)); do
   log "run $run: psql \\copy        $(printf '%.0f' "$rate") rows/s"
 
   # The broker's ceiling: how fast anything reads this topic from it (kcat, no group, to nowhere).
-  # With the queue limit the worker's consumer has: librdkafka before 2.2 stops fetching for a
-  # second whenever queued.min.messages (default 100 000) are queued.
+  # With the queue limits the tuned worker's consumer has (see above).
   start="$(now)"
-  got="$(kcat -C -b "$BS" -t "$topic" -o beginning -e -q -X queued.min.messages=10000000 | wc -l)"
+  got="$(kcat -C -b "$BS" -t "$topic" -o beginning -e -q -X queued.min.messages=10000000 \
+    -X queued.max.messages.kbytes="$QUEUE_KB" | wc -l)"
   end="$(now)"
   ((got == RECORDS)) || die "kcat read $got of $RECORDS records"
   rate="$(calc "$RECORDS / (b - a)" "$start" "$end")"
@@ -152,21 +163,24 @@ for ((run = 1; run <= RUNS; run++)); do
   log "run $run: kcat -C (broker) $(printf '%.0f' "$rate") records/s"
 
   run_sink "$run" "sink_insert_$run" "insert.mode=insert
-pk.mode=none" "$MAX_POLL_RECORDS"
+pk.mode=none" "$TUNED"
   insert_rates+=("$RATE")
+  insert_rss+=("$RSS_KB")
   sql bench "DROP TABLE sink_insert_$run"
   log "run $run: tributary insert $(printf '%.0f' "$RATE") rows/s ($(printf '%.1f' "$TOTAL_S") s with startup)"
 
   run_sink "$run" "sink_insert500_$run" "insert.mode=insert
-pk.mode=none" 500
+pk.mode=none" ""
   insert500_rates+=("$RATE")
+  insert500_rss+=("$RSS_KB")
   sql bench "DROP TABLE sink_insert500_$run"
-  log "run $run: tributary insert, max.poll.records=500 $(printf '%.0f' "$RATE") rows/s"
+  log "run $run: tributary insert, Connect's defaults $(printf '%.0f' "$RATE") rows/s"
 
   run_sink "$run" "sink_upsert_$run" "insert.mode=upsert
 pk.mode=record_value
-pk.fields=id" "$MAX_POLL_RECORDS"
+pk.fields=id" "$TUNED"
   upsert_rates+=("$RATE")
+  upsert_rss+=("$RSS_KB")
   sql bench "DROP TABLE sink_upsert_$run"
   log "run $run: tributary upsert $(printf '%.0f' "$RATE") rows/s ($(printf '%.1f' "$TOTAL_S") s with startup)"
 done
@@ -180,21 +194,30 @@ consume_ratio="$(calc 'a / b' "$insert" "$consume")"
 insert_ratio="$(calc 'a / b' "$insert" "$copy")"
 upsert_ratio="$(calc 'a / b' "$upsert" "$copy")"
 insert500_ratio="$(calc 'a / b' "$insert500" "$copy")"
+mib() { printf '%s\n' "$@" | median | awk '{printf "%.0f", $1 / 1024}'; }
+insert_mib="$(mib "${insert_rss[@]}")"
+insert500_mib="$(mib "${insert500_rss[@]}")"
+upsert_mib="$(mib "${upsert_rss[@]}")"
 echo
-echo "Kafka -> PostgreSQL, $RECORDS JSON records (schema envelope), max.poll.records=$MAX_POLL_RECORDS, median of $RUNS runs:"
-printf '  tributary insert mode:  %12.0f rows/s  (%.2f of \\copy; goal >= 0.5)\n' "$insert" "$insert_ratio"
-printf '  same, max.poll.records=500: %8.0f rows/s  (%.2f of \\copy)\n' "$insert500" "$insert500_ratio"
-printf '  tributary upsert mode:  %12.0f rows/s  (%.2f of \\copy; goal >= 0.25)\n' "$upsert" "$upsert_ratio"
+echo "Kafka -> PostgreSQL, $RECORDS JSON records (schema envelope), median of $RUNS runs;"
+echo "tuned: max.poll.records=$MAX_POLL_RECORDS, queued.max.messages.kbytes=$QUEUE_KB:"
+printf '  tributary insert mode:  %12.0f rows/s  (%.2f of \\copy; goal >= 0.5), peak RSS %s MiB\n' \
+  "$insert" "$insert_ratio" "$insert_mib"
+printf '  same, Connect defaults: %12.0f rows/s  (%.2f of \\copy), peak RSS %s MiB\n' \
+  "$insert500" "$insert500_ratio" "$insert500_mib"
+printf '  tributary upsert mode:  %12.0f rows/s  (%.2f of \\copy; goal >= 0.25), peak RSS %s MiB\n' \
+  "$upsert" "$upsert_ratio" "$upsert_mib"
 printf '  psql \\copy (ceiling):   %12.0f rows/s\n' "$copy"
 printf '  kcat -C (the broker):   %12.0f records/s (insert mode reaches %.2f of it)\n' "$consume" "$consume_ratio"
 result_row "Kafka -> PostgreSQL sink, insert ($RECORDS JSON records)" \
-  "$(printf '%.0f rows/s' "$insert")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
+  "$(printf '%.0f rows/s, peak RSS %s MiB' "$insert" "$insert_mib")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
   "$(printf '%.2f' "$insert_ratio")" "higher is better; goal ≥ 0.5"
-result_row "Kafka -> PostgreSQL sink, insert, max.poll.records=500 ($RECORDS JSON records)" \
-  "$(printf '%.0f rows/s' "$insert500")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
-  "$(printf '%.2f' "$insert500_ratio")" "Connect's default poll size"
+result_row "Kafka -> PostgreSQL sink, insert, Connect's defaults ($RECORDS JSON records)" \
+  "$(printf '%.0f rows/s, peak RSS %s MiB' "$insert500" "$insert500_mib")" \
+  "$(printf '%.0f rows/s (psql \\copy)' "$copy")" "$(printf '%.2f' "$insert500_ratio")" \
+  "500 records per put, librdkafka's queue"
 result_row "Kafka -> PostgreSQL sink, upsert ($RECORDS JSON records)" \
-  "$(printf '%.0f rows/s' "$upsert")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
+  "$(printf '%.0f rows/s, peak RSS %s MiB' "$upsert" "$upsert_mib")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
   "$(printf '%.2f' "$upsert_ratio")" "higher is better; goal ≥ 0.25"
 result_row "Kafka -> PostgreSQL sink, insert, vs reading the broker" \
   "$(printf '%.0f rows/s' "$insert")" "$(printf '%.0f records/s (kcat -C)' "$consume")" \
