@@ -695,6 +695,8 @@ Status JsonConverter::Configure(const ConfigMap& configs, bool /*is_key*/) {
   auto cache_size = static_cast<size_t>(parsed->GetLong(kSchemasCacheSizeConfig));
   from_connect_schema_cache_ = decltype(from_connect_schema_cache_)(cache_size);
   to_connect_schema_cache_ = decltype(to_connect_schema_cache_)(cache_size);
+  envelope_prefix_.clear();
+  envelope_schema_.reset();
   return Status::Ok();
 }
 

@@ -130,6 +130,12 @@ Result<JsonNode> ParseJson(std::string_view input) {
                              : rapidjson::GetParseError_En(ok.Code());
     return Status::DataError(reason + " (at byte " + std::to_string(ok.Offset()) + ")");
   }
+  // rapidjson's stream reads a NUL byte as the end of the input: anything from one on is left.
+  if (stream.Tell() < input.size()) {
+    return Status::DataError(
+        std::string(rapidjson::GetParseError_En(rapidjson::kParseErrorDocumentRootNotSingular)) +
+        " (at byte " + std::to_string(stream.Tell()) + ")");
+  }
   return std::move(builder.root());
 }
 

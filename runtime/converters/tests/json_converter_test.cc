@@ -456,6 +456,9 @@ TEST(JsonConverterTest, RejectsMalformedJson) {
             std::string::npos);
   EXPECT_NE(ReadError("\"\xff\"", {{"schemas.enable", "false"}}).find("serialization error"),
             std::string::npos);
+  // A NUL byte is not the end of the input.
+  EXPECT_NE(ReadError(std::string("{}\0{}", 5), {{"schemas.enable", "false"}}).find("at byte 2"),
+            std::string::npos);
   std::string deep(2000, '[');
   EXPECT_NE(ReadError(deep, {{"schemas.enable", "false"}}).find("nesting depth"),
             std::string::npos);
@@ -639,6 +642,12 @@ TEST(JsonConverterTest, RecordsRepeatingASchemaReadAsFromScratch) {
     EXPECT_EQ(read->schema->type(), SchemaType::kInt32);
     EXPECT_EQ(read->value, Value::Int32(7));
   }
+  // Configure forgets it: without a schema cache every record gets a schema of its own.
+  ASSERT_TRUE(warm.Configure({{"schemas.cache.size", "0"}}, false).ok());
+  auto a = warm.ToConnectData("t", other);
+  auto b = warm.ToConnectData("t", other);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(a->schema.get(), b->schema.get());
 }
 
 TEST(JsonConverterTest, ConfigValidation) {
