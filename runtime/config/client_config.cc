@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <set>
 
@@ -525,30 +526,31 @@ Result<ClientConfig> Translate(const ConfigMap& java,
     }
   }
 
+  // A whole number of at least `min` under `key`, which is consumed.
+  auto whole_number = [&](const std::string& key, int64_t min,
+                          const std::string& unit) -> Result<int64_t> {
+    consumed.insert(key);
+    const std::string v = Trim(get(key));
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || end != v.data() + v.size() || n < min) {
+      return Invalid(shown(key),
+                     "expected a number of " + unit + " of at least " + std::to_string(min));
+    }
+    return n;
+  };
   // Java's buffer.memory (bytes of records the producer may hold) is librdkafka's
   // queue.buffering.max.kbytes.
   if (has("buffer.memory")) {
-    consumed.insert("buffer.memory");
-    const std::string v = Trim(get("buffer.memory"));
-    int64_t bytes = 0;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), bytes);
-    if (ec != std::errc() || end != v.data() + v.size() || bytes < 1024) {
-      return Invalid(shown("buffer.memory"), "expected a number of bytes of at least 1024");
-    }
+    TRIBUTARY_ASSIGN_OR_RETURN(int64_t bytes, whole_number("buffer.memory", 1024, "bytes"));
     if (!has("queue.buffering.max.kbytes")) {
       props["queue.buffering.max.kbytes"] = std::to_string(bytes / 1024);
     }
   }
-
   if (has("max.poll.records")) {
-    consumed.insert("max.poll.records");
-    const std::string v = Trim(get("max.poll.records"));
-    int records = 0;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), records);
-    if (ec != std::errc() || end != v.data() + v.size() || records < 1) {
-      return Invalid(shown("max.poll.records"), "expected a number of records of at least 1");
-    }
-    result.max_poll_records = records;
+    TRIBUTARY_ASSIGN_OR_RETURN(int64_t records, whole_number("max.poll.records", 1, "records"));
+    result.max_poll_records =
+        static_cast<int>(std::min<int64_t>(records, std::numeric_limits<int>::max()));
   }
 
   if (has("auto.offset.reset") && Lower(Trim(get("auto.offset.reset"))) == "none") {
