@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <unordered_map>
+#include <vector>
 
 #include "runtime/converters/java_format.h"
 #include "runtime/converters/json_node.h"
@@ -51,14 +53,38 @@ class JsonWriter {
     Token(key, "\":");
     after_key_ = true;
   }
+  // A key rendered ahead by RenderKey(): `rendered` is `,"key":` (escaped), written with or
+  // without its leading comma.
+  void RenderedKey(std::string_view rendered) {
+    if (!Separate()) rendered.remove_prefix(1);
+    char* p = Ensure(rendered.size());
+    CopySmall(p, rendered.data(), rendered.size());
+    Commit(p + rendered.size());
+    after_key_ = true;
+  }
+  // Appends `,"key":` for RenderedKey(), escaped as Key() writes it.
+  static void RenderKey(std::string_view key, std::string& out) {
+    out += ',';
+    std::string rendered;
+    {
+      JsonWriter w(rendered, 2 + 6 * key.size() + 2);
+      w.Key(key);
+    }
+    out += rendered;
+  }
   void String(std::string_view s) { Token(s, "\""); }
   void Null() { Raw("null"); }
   void Bool(bool b) { Raw(b ? std::string_view("true") : std::string_view("false")); }
   void Int64(int64_t v) {
     bool comma = Separate();
-    char* p = Ensure(1 + 20);
+    char* p = Ensure(2 + 20);
     if (comma) *p++ = ',';
-    Commit(std::to_chars(p, p + 20, v).ptr);
+    uint64_t u = static_cast<uint64_t>(v);
+    if (v < 0) {
+      *p++ = '-';
+      u = 0 - u;
+    }
+    Commit(Decimal(p, u));
   }
   // A value written as it is (a number already formatted).
   void Raw(std::string_view text) {
@@ -99,43 +125,109 @@ class JsonWriter {
   }
   // The bytes up to `end` (from the last Ensure()) are written.
   void Commit(const char* end) { pos_ = static_cast<size_t>(end - out_.data()); }
-  // [,]"s" followed by `tail` (the closing quote and what follows it).
-  void Token(std::string_view s, std::string_view tail) {
+  // [,]"s" followed by `tail` (the closing quote and what follows it; a literal, so that its
+  // copy is inlined).
+  template <size_t N>
+  void Token(std::string_view s, const char (&tail)[N]) {
+    constexpr size_t kTail = N - 1;
     bool comma = Separate();
     bool plain = Plain(s);
     // An escaped byte takes at most 6 ("\u00XX").
-    char* p = Ensure(2 + (plain ? s.size() : 6 * s.size()) + tail.size());
+    char* p = Ensure(2 + (plain ? s.size() : 6 * s.size()) + kTail);
     if (comma) *p++ = ',';
     *p++ = '"';
     if (plain) {
-      std::memcpy(p, s.data(), s.size());
+      CopySmall(p, s.data(), s.size());
       p += s.size();
     } else {
       for (char ch : s) p = Escaped(static_cast<unsigned char>(ch), p);
     }
-    std::memcpy(p, tail.data(), tail.size());
-    Commit(p + tail.size());
+    std::memcpy(p, tail, kTail);
+    Commit(p + kTail);
+  }
+  // memcpy for the short strings of records (keys, most values) without a call into the C
+  // library: overlapping 8- or 4-byte moves up to 16 bytes.
+  static void CopySmall(char* dst, const char* src, size_t n) {
+    if (n > 16) {
+      std::memcpy(dst, src, n);
+    } else if (n >= 8) {
+      uint64_t a, b;
+      std::memcpy(&a, src, 8);
+      std::memcpy(&b, src + n - 8, 8);
+      std::memcpy(dst, &a, 8);
+      std::memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 4) {
+      uint32_t a, b;
+      std::memcpy(&a, src, 4);
+      std::memcpy(&b, src + n - 4, 4);
+      std::memcpy(dst, &a, 4);
+      std::memcpy(dst + n - 4, &b, 4);
+    } else {
+      for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+    }
+  }
+  // `u` in decimal, as std::to_chars writes it: in chunks of 8 digits, each as four digit pairs
+  // (records carry many 13-19 digit numbers: timestamps in ns, LSNs; std::to_chars takes about
+  // three times as long for those).
+  static char* Decimal(char* p, uint64_t u) {
+    constexpr uint64_t k1e8 = 100000000;
+    if (u < k1e8) return std::to_chars(p, p + 8, static_cast<uint32_t>(u)).ptr;
+    uint64_t high = u / k1e8;
+    const auto low = static_cast<uint32_t>(u % k1e8);
+    if (high < k1e8) {
+      p = std::to_chars(p, p + 8, static_cast<uint32_t>(high)).ptr;
+    } else {
+      p = std::to_chars(p, p + 4, static_cast<uint32_t>(high / k1e8)).ptr;
+      p = EightDigits(p, static_cast<uint32_t>(high % k1e8));
+    }
+    return EightDigits(p, low);
+  }
+  // Exactly 8 digits of `v` < 10^8, leading zeros included.
+  static char* EightDigits(char* p, uint32_t v) {
+    static constexpr char kPairs[201] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    const uint32_t high = v / 10000;
+    const uint32_t low = v % 10000;
+    std::memcpy(p, kPairs + 2 * (high / 100), 2);
+    std::memcpy(p + 2, kPairs + 2 * (high % 100), 2);
+    std::memcpy(p + 4, kPairs + 2 * (low / 100), 2);
+    std::memcpy(p + 6, kPairs + 2 * (low % 100), 2);
+    return p + 8;
   }
   // Whether no byte of `s` needs escaping, eight bytes at a time (SWAR: a byte below 0x20, '"'
   // or '\\' sets the high bit of its lane; bytes from 0x80 up never do). A false alarm would only
   // send `s` through Escaped(), which copies plain bytes as they are.
   static bool Plain(std::string_view s) {
-    constexpr uint64_t kOnes = 0x0101010101010101ULL;
-    constexpr uint64_t kHigh = kOnes * 0x80;
     const char* p = s.data();
     size_t n = s.size();
     for (; n >= 8; p += 8, n -= 8) {
       uint64_t v;
       std::memcpy(&v, p, sizeof(v));
-      uint64_t quote = v ^ (kOnes * '"');
-      uint64_t backslash = v ^ (kOnes * '\\');
-      uint64_t found = ((v - kOnes * 0x20) & ~v) | ((quote - kOnes) & ~quote) |
-                       ((backslash - kOnes) & ~backslash);
-      if ((found & kHigh) != 0) return false;
+      if (Special<uint64_t>(v)) return false;
+    }
+    // The last 1-7 bytes: as one or two (overlapping) 4-byte words, or byte by byte below 4.
+    if (n >= 4) {
+      uint32_t a, b;
+      std::memcpy(&a, p, 4);
+      std::memcpy(&b, p + n - 4, 4);
+      return !Special<uint32_t>(a) && !Special<uint32_t>(b);
     }
     bool plain = true;
     for (; n > 0; ++p, --n) plain &= !kEscaped[static_cast<unsigned char>(*p)];
     return plain;
+  }
+  // Whether a byte lane of `v` holds a byte below 0x20, '"' or '\\'.
+  template <class Word>
+  static bool Special(Word v) {
+    constexpr Word kOnes = static_cast<Word>(0x0101010101010101ULL);
+    constexpr Word kHigh = kOnes * 0x80;
+    Word quote = v ^ (kOnes * '"');
+    Word backslash = v ^ (kOnes * '\\');
+    Word found =
+        ((v - kOnes * 0x20) & ~v) | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash);
+    return (found & kHigh) != 0;
   }
   static char* Escaped(unsigned char c, char* p) {
     if (!kEscaped[c]) {
@@ -210,9 +302,63 @@ bool WellFormedUnscaled(std::string_view s) {
 
 // ---- Connect -> JSON
 
+}  // namespace
+
+// The field names of struct schemas rendered as JSON keys (`,"name":`, escaped) once, so that
+// writing a struct copies each key instead of checking and quoting its name for every record.
+// Entries are kept by schema address (each holds its SchemaPtr, so the address cannot be reused
+// by another schema while cached) and stay where they are until Trim(); a small direct-mapped
+// table of entry pointers in front of the map makes the usual lookup one comparison.
+class JsonFieldKeys {
+ public:
+  struct Entry {
+    SchemaPtr schema;
+    std::string keys;          // the rendered keys, one after the other
+    std::vector<size_t> ends;  // where each field's key ends in `keys`
+    std::string_view Key(size_t field) const {
+      size_t begin = field == 0 ? 0 : ends[field - 1];
+      return std::string_view(keys.data() + begin, ends[field] - begin);
+    }
+  };
+  // The entry of `schema`, rendered on first use; valid until Trim().
+  const Entry& Get(const SchemaPtr& schema) {
+    // Fibonacci hashing: schemas of one size class sit at regular strides, which a plain
+    // shift-and-mask would map to a few slots only.
+    uint64_t address = reinterpret_cast<uintptr_t>(schema.get());
+    const Entry*& front = front_[(address * 0x9E3779B97F4A7C15ULL) >> (64 - kFrontBits)];
+    if (front != nullptr && front->schema.get() == schema.get()) return *front;
+    auto [it, inserted] = entries_.try_emplace(schema.get());
+    Entry& entry = it->second;
+    if (inserted) {
+      entry.schema = schema;
+      for (const Field& field : schema->fields()) {
+        JsonWriter::RenderKey(field.name, entry.keys);
+        entry.ends.push_back(entry.keys.size());
+      }
+    }
+    front = &entry;
+    return entry;
+  }
+  // Bounds the cache; called between records, when no entry is in use.
+  void Trim() {
+    if (entries_.size() <= kMaxEntries) return;
+    front_.fill(nullptr);
+    entries_.clear();
+  }
+
+ private:
+  static constexpr int kFrontBits = 6;
+  static constexpr size_t kMaxEntries = 1000;  // as schemas.cache.size's default
+  std::array<const Entry*, size_t{1} << kFrontBits> front_{};
+  std::unordered_map<const Schema*, Entry> entries_;
+};
+
+namespace {
+
 struct WriteOptions {
   JsonConverter::DecimalFormat decimal_format;
   bool replace_null_with_default;
+  JsonFieldKeys* field_keys = nullptr;  // nullptr: keys are quoted as they are written
 };
 
 Status WriteValue(JsonWriter& w, const SchemaPtr& schema, const Value& value,
@@ -511,9 +657,18 @@ Status WriteValue(JsonWriter& w, const SchemaPtr& schema, const Value& value,
         return Status::DataError("Mismatching schema.");
       }
       w.StartObject();
-      for (const Field& field : struct_schema->fields()) {
-        WriteKey(w, field.name);
-        TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, field.schema, s.Get(field.index), opt));
+      if (opt.field_keys != nullptr) {
+        const JsonFieldKeys::Entry& keys = opt.field_keys->Get(struct_schema);
+        const std::vector<Field>& fields = struct_schema->fields();
+        for (size_t i = 0; i < fields.size(); ++i) {
+          w.RenderedKey(keys.Key(i));
+          TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, fields[i].schema, s.Get(fields[i].index), opt));
+        }
+      } else {
+        for (const Field& field : struct_schema->fields()) {
+          WriteKey(w, field.name);
+          TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, field.schema, s.Get(field.index), opt));
+        }
       }
       w.EndObject();
       return Status::Ok();
@@ -742,7 +897,9 @@ Result<std::optional<std::string>> JsonConverter::FromConnectData(const std::str
   size_t payload_start = out.size();
   {
     JsonWriter w(out, payload_size_hint_);
-    WriteOptions opt{decimal_format_, replace_null_with_default_};
+    if (!field_keys_.keys) field_keys_.keys = std::make_shared<JsonFieldKeys>();
+    field_keys_.keys->Trim();
+    WriteOptions opt{decimal_format_, replace_null_with_default_, field_keys_.keys.get()};
     TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, schema, value, opt));
     size_t payload_size = w.written() - payload_start;
     payload_size_hint_ = payload_size + payload_size / 8 + 16;

@@ -15,6 +15,21 @@
 namespace tributary::runtime {
 
 struct JsonNode;
+class JsonFieldKeys;
+
+// JsonConverter's write-side cache of rendered field names (json_converter.cc). A copy of the
+// converter starts with an empty cache of its own: the cache is not thread-safe and is rebuilt on
+// first use.
+class JsonFieldKeysHolder {
+ public:
+  JsonFieldKeysHolder() = default;
+  JsonFieldKeysHolder(const JsonFieldKeysHolder&) {}
+  JsonFieldKeysHolder& operator=(const JsonFieldKeysHolder&) {
+    keys.reset();
+    return *this;
+  }
+  std::shared_ptr<JsonFieldKeys> keys;  // shared_ptr: destructible where JsonFieldKeys is opaque
+};
 
 // A small least-recently-used map (Connect's LRUCache for schemas.cache.size).
 template <typename K, typename V>
@@ -103,6 +118,8 @@ class JsonConverter : public Converter {
   // as key cannot be reused by another schema while cached.
   LruCache<const Schema*, std::pair<SchemaPtr, std::string>> from_connect_schema_cache_;
   std::string uncached_schema_json_;  // CachedSchemaJson's answer when the cache holds nothing
+  // Write side: the field names of struct schemas, rendered as JSON keys once.
+  JsonFieldKeysHolder field_keys_;
   // FromConnectData's guess of the next payload's size (from the last one), to size its output.
   size_t payload_size_hint_ = 64;
   // Read side: schema JSON text as received -> the Connect schema built from it.

@@ -10,7 +10,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <sstream>
+#include <vector>
 
 namespace tributary::runtime {
 namespace {
@@ -383,6 +385,148 @@ TEST(JsonConverterTest, EscapesStringsAsJackson) {
       auto out = plain.FromConnectData("t", schemas::String(), Value::String(s));
       ASSERT_TRUE(out.ok());
       EXPECT_EQ(**out, want) << "position " << pos;
+    }
+  }
+}
+
+TEST(JsonConverterTest, EscapesStringsOfEveryShortLength) {
+  // The writer checks the last 1-7 bytes of a string as overlapping 4-byte words (or bytes below
+  // 4) and copies short strings in overlapping words: every length and position up to 24.
+  JsonConverter plain;
+  ASSERT_TRUE(plain.Configure({{"schemas.enable", "false"}}, false).ok());
+  for (size_t size = 0; size <= 24; ++size) {
+    std::string s;
+    for (size_t i = 0; i < size; ++i) s.push_back(static_cast<char>('a' + i));
+    auto out = plain.FromConnectData("t", schemas::String(), Value::String(s));
+    ASSERT_TRUE(out.ok());
+    EXPECT_EQ(**out, "\"" + s + "\"");
+    for (size_t pos = 0; pos < size; ++pos) {
+      for (char special : {'\x02', '"', '\\'}) {
+        std::string t = s;
+        t[pos] = special;
+        const std::string escaped = special == '\x02' ? "\\u0002" : std::string("\\") + special;
+        auto got = plain.FromConnectData("t", schemas::String(), Value::String(t));
+        ASSERT_TRUE(got.ok());
+        EXPECT_EQ(**got, "\"" + s.substr(0, pos) + escaped + s.substr(pos + 1) + "\"")
+            << "size " << size << " position " << pos;
+      }
+    }
+  }
+}
+
+TEST(JsonConverterTest, WritesIntegersOfEveryLength) {
+  // Numbers of 9 digits and more are written in 8-digit chunks: every length, the chunk
+  // boundaries, zeros inside chunks, and the extremes.
+  JsonConverter plain;
+  ASSERT_TRUE(plain.Configure({{"schemas.enable", "false"}}, false).ok());
+  std::vector<int64_t> values = {0,
+                                 std::numeric_limits<int64_t>::max(),
+                                 std::numeric_limits<int64_t>::min(),
+                                 100000000,
+                                 10000000000000000,
+                                 1787221000051007220,
+                                 1000000000000000001,
+                                 -100000000};
+  int64_t power = 1;
+  for (int digits = 1; digits <= 18; ++digits) {
+    power *= 10;
+    for (int64_t v : {power - 1, power, power + 1, power + 7 * (power / 10), -power, 1 - power}) {
+      values.push_back(v);
+    }
+  }
+  for (int64_t v : values) {
+    auto out = plain.FromConnectData("t", schemas::Int64(), Value::Int64(v));
+    ASSERT_TRUE(out.ok());
+    EXPECT_EQ(**out, std::to_string(v));
+  }
+}
+
+TEST(JsonConverterTest, StructKeysRenderedOnceAreEscapedAndPerSchema) {
+  // Field names are rendered as JSON keys once per struct schema and cached by the schema's
+  // address: names that need escaping, and many schemas used in turn (more than the slots of
+  // the cache's front table, and than the cache holds, so that it is emptied on the way), each
+  // keep their own keys.
+  JsonConverter converter;
+  ASSERT_TRUE(converter.Configure({{"schemas.enable", "false"}}, false).ok());
+  auto odd = SchemaBuilder::Struct()
+                 .AddField("a\"b", schemas::Int32())
+                 .AddField("tab\there", schemas::Int32())
+                 .AddField("\xc3\xa9t\xc3\xa9", schemas::Int32())
+                 .AddField("", schemas::Int32())
+                 .BuildOrDie();
+  Struct row(odd);
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(row.Put(i, Value::Int32(i)).ok());
+  for (int round = 0; round < 2; ++round) {
+    auto out = converter.FromConnectData("t", odd, Value::StructValue(row));
+    ASSERT_TRUE(out.ok());
+    EXPECT_EQ(**out, "{\"a\\\"b\":0,\"tab\\there\":1,\"\xc3\xa9t\xc3\xa9\":2,\"\":3}");
+  }
+  {
+    // A copy of a converter that has written (a cache of its own) writes the same bytes.
+    JsonConverter copy = converter;
+    auto out = copy.FromConnectData("t", odd, Value::StructValue(row));
+    ASSERT_TRUE(out.ok());
+    EXPECT_EQ(**out, "{\"a\\\"b\":0,\"tab\\there\":1,\"\xc3\xa9t\xc3\xa9\":2,\"\":3}");
+    copy = converter;
+    EXPECT_EQ(**copy.FromConnectData("t", odd, Value::StructValue(row)), **out);
+  }
+  std::vector<SchemaPtr> schemas_in_turn;
+  for (int i = 0; i < 1500; ++i) {
+    schemas_in_turn.push_back(SchemaBuilder::Struct()
+                                  .AddField("f" + std::to_string(i), schemas::Int32())
+                                  .AddField("g", schemas::Int32())
+                                  .BuildOrDie());
+  }
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 1500; ++i) {
+      Struct s(schemas_in_turn[i]);
+      ASSERT_TRUE(s.Put(0, Value::Int32(i)).ok());
+      ASSERT_TRUE(s.Put(1, Value::Int32(-i)).ok());
+      auto out = converter.FromConnectData("t", schemas_in_turn[i], Value::StructValue(s));
+      ASSERT_TRUE(out.ok());
+      EXPECT_EQ(**out, "{\"f" + std::to_string(i) + "\":" + std::to_string(i) +
+                           ",\"g\":" + std::to_string(-i) + "}");
+    }
+  }
+  // Structs nested in structs, many pairs: where an inner schema takes the outer one's cache
+  // slot, the outer struct's remaining keys must still be its own. Each outer struct nests 8 of
+  // 300 inner schemas, paired out of order (all kept alive, so that addresses are not reused):
+  // 2400 pairs, of which some share a slot whatever the allocator. The inner key is longer than
+  // all of the outer ones, so that a stale outer entry cannot pass for a valid one.
+  const std::string long_name(120, 'x');
+  std::vector<SchemaPtr> inners;
+  for (int i = 0; i < 300; ++i) {
+    inners.push_back(SchemaBuilder::Struct()
+                         .AddField(long_name + std::to_string(i), schemas::Int32())
+                         .BuildOrDie());
+  }
+  std::vector<SchemaPtr> outers;
+  for (int i = 0; i < 300; ++i) {
+    SchemaBuilder b = SchemaBuilder::Struct();
+    b.AddField("a", schemas::Int32());
+    std::string want = "{\"a\":0";
+    for (int k = 0; k < 8; ++k) {
+      const int j = (i * 37 + k * 101) % 300;
+      b.AddField("n" + std::to_string(k), inners[j]);
+      want += ",\"n" + std::to_string(k) + "\":{\"" + long_name + std::to_string(j) +
+              "\":" + std::to_string(k) + "}";
+    }
+    b.AddField("z" + std::to_string(i), schemas::Int32());
+    want += ",\"z" + std::to_string(i) + "\":9}";
+    outers.push_back(b.BuildOrDie());
+    const SchemaPtr& outer = outers.back();
+    Struct out_struct(outer);
+    ASSERT_TRUE(out_struct.Put(0, Value::Int32(0)).ok());
+    for (int k = 0; k < 8; ++k) {
+      Struct in(outer->fields()[k + 1].schema);
+      ASSERT_TRUE(in.Put(0, Value::Int32(k)).ok());
+      ASSERT_TRUE(out_struct.Put(k + 1, Value::StructValue(in)).ok());
+    }
+    ASSERT_TRUE(out_struct.Put(9, Value::Int32(9)).ok());
+    for (int round = 0; round < 2; ++round) {
+      auto out = converter.FromConnectData("t", outer, Value::StructValue(out_struct));
+      ASSERT_TRUE(out.ok());
+      EXPECT_EQ(**out, want) << "outer " << i;
     }
   }
 }
