@@ -115,19 +115,40 @@ ConnectorPlugin PostgresCdcSourcePlugin() {
 // ---------------------------------------------------------------------------------------------
 // Offsets
 
-SourceMap StreamPosition::ToOffset() const {
-  // Built for every record: keys are appended in the map's order, so each insert is O(1).
+namespace {
+
+// The offset's keys for one shape (with or without lsn_events_processed and messageType), values
+// zero: ToOffset copies one and sets its values, which costs about half of inserting the keys
+// one by one (no key comparisons or rebalancing, the tree copied as it is).
+SourceMap OffsetTemplate(bool with_events, bool with_message_type) {
   SourceMap offset;
-  auto add = [&offset](const char* key, Value value) {
-    offset.emplace_hint(offset.end(), key, std::move(value));
-  };
-  add("lsn", Value::Int64(static_cast<int64_t>(lsn)));
-  add("lsn_commit", Value::Int64(static_cast<int64_t>(lsn_commit)));
-  if (events_at_lsn > 0) add("lsn_events_processed", Value::Int64(events_at_lsn));
-  add("lsn_proc", Value::Int64(static_cast<int64_t>(lsn)));
-  if (!message_type.empty()) add("messageType", Value::String(message_type));
-  add("ts_usec", Value::Int64(ts_usec));
-  add("txId", Value::Int64(tx_id));
+  for (const char* key : {"lsn", "lsn_commit", "lsn_proc", "ts_usec", "txId"}) {
+    offset.emplace(key, Value::Int64(0));
+  }
+  if (with_events) offset.emplace("lsn_events_processed", Value::Int64(0));
+  if (with_message_type) offset.emplace("messageType", Value::String(""));
+  return offset;
+}
+
+}  // namespace
+
+SourceMap StreamPosition::ToOffset() const {
+  static const SourceMap kTemplates[2][2] = {
+      {OffsetTemplate(false, false), OffsetTemplate(false, true)},
+      {OffsetTemplate(true, false), OffsetTemplate(true, true)}};
+  const bool with_events = events_at_lsn > 0;
+  const bool with_message_type = !message_type.empty();
+  // Built for every record. The keys in the map's order: lsn, lsn_commit,
+  // [lsn_events_processed], lsn_proc, [messageType], ts_usec, txId.
+  SourceMap offset = kTemplates[with_events][with_message_type];
+  auto it = offset.begin();
+  (it++)->second = Value::Int64(static_cast<int64_t>(lsn));
+  (it++)->second = Value::Int64(static_cast<int64_t>(lsn_commit));
+  if (with_events) (it++)->second = Value::Int64(events_at_lsn);
+  (it++)->second = Value::Int64(static_cast<int64_t>(lsn));
+  if (with_message_type) (it++)->second = Value::String(message_type);
+  (it++)->second = Value::Int64(ts_usec);
+  it->second = Value::Int64(tx_id);
   return offset;
 }
 
@@ -771,6 +792,22 @@ SourceInfo PostgresCdcSourceTask::StreamSourceInfo(const TableSchemas& table) co
   return info;
 }
 
+Value PostgresCdcSourceTask::StreamSourceBlock(uint32_t oid, const TableSchemas& table) {
+  const SourceBlockKey* key = source_block_key_ ? &*source_block_key_ : nullptr;
+  if (key != nullptr && key->table.get() == &table && key->xid == begin_.xid &&
+      key->commit_time == begin_.commit_time && key->lsn_commit == position_.lsn_commit &&
+      !origin_) {
+    return source_blocks_.GetWithLsn(position_.lsn);
+  }
+  source_block_key_.reset();
+  auto captured = tables_.find(oid);
+  if (!origin_ && captured != tables_.end() && captured->second.schemas.get() == &table) {
+    source_block_key_ = SourceBlockKey{captured->second.schemas, begin_.xid, begin_.commit_time,
+                                       position_.lsn_commit};
+  }
+  return source_blocks_.Get(StreamSourceInfo(table));
+}
+
 SourceRecord PostgresCdcSourceTask::MakeRecord(const std::string& topic, ChangeEvent event) const {
   SourceRecord record;
   record.topic = topic;
@@ -853,11 +890,18 @@ Status PostgresCdcSourceTask::HandleChange(const PgoutputMessage& message, Lsn l
     if (!t || config_.Skips('c')) return Status::Ok();
     emit_begin();
     TRIBUTARY_ASSIGN_OR_RETURN(Value after, t->RowFromTuple(ins->new_tuple));
-    TRIBUTARY_ASSIGN_OR_RETURN(Value key, t->KeyFromTuple(ins->new_tuple));
+    // The key from the row just converted when it holds every key column (the same conversion of
+    // the same columns), instead of converting them again.
+    Value key;
+    if (t->keys_in_value()) {
+      key = t->KeyFromRow(after);
+    } else {
+      TRIBUTARY_ASSIGN_OR_RETURN(key, t->KeyFromTuple(ins->new_tuple));
+    }
     out.push_back(
         MakeRecord(t->data_collection(),
                    t->BuildEvent(Operation::kCreate, std::move(key), Value(), std::move(after),
-                                 source_blocks_.Get(StreamSourceInfo(*t)), ts_ns, tx_block(*t))));
+                                 StreamSourceBlock(ins->relation_oid, *t), ts_ns, tx_block(*t))));
   } else if (const auto* upd = std::get_if<UpdateMessage>(&message)) {
     TRIBUTARY_ASSIGN_OR_RETURN(const TableSchemas* t, table_of(upd->relation_oid));
     if (!t || config_.Skips('u')) return Status::Ok();
@@ -874,7 +918,7 @@ Status PostgresCdcSourceTask::HandleChange(const PgoutputMessage& message, Lsn l
       TRIBUTARY_ASSIGN_OR_RETURN(before, t->RowFromTuple(*old, upd->old_kind));
       TRIBUTARY_ASSIGN_OR_RETURN(old_key, t->KeyFromTuple(*old));
     }
-    Value source = source_blocks_.Get(StreamSourceInfo(*t));
+    Value source = StreamSourceBlock(upd->relation_oid, *t);
     if (t->key_schema() && old && old_key != key) {
       // A key change: delete of the old key (+ tombstone), create of the new one.
       SourceRecord del = MakeRecord(t->data_collection(),
@@ -904,7 +948,7 @@ Status PostgresCdcSourceTask::HandleChange(const PgoutputMessage& message, Lsn l
     out.push_back(
         MakeRecord(t->data_collection(),
                    t->BuildEvent(Operation::kDelete, key, std::move(before), Value(),
-                                 source_blocks_.Get(StreamSourceInfo(*t)), ts_ns, tx_block(*t))));
+                                 StreamSourceBlock(del->relation_oid, *t), ts_ns, tx_block(*t))));
     if (config_.tombstones_on_delete) {
       out.push_back(MakeRecord(t->data_collection(), t->BuildTombstone(std::move(key))));
     }

@@ -125,6 +125,10 @@ class PostgresCdcSourceTask : public SourceTask {
   // carries the previous position (so a half-stored change is replayed whole).
   SourceRecord MakeRecord(const std::string& topic, ChangeEvent event) const;
   SourceInfo StreamSourceInfo(const TableSchemas& table) const;
+  // source_blocks_.Get(StreamSourceInfo(table)) for relation `oid`, without building the
+  // SourceInfo when the last block was of the same table, transaction and position_.lsn_commit
+  // (no origin): then only its lsn differs.
+  Value StreamSourceBlock(uint32_t oid, const TableSchemas& table);
   // source block of a logical decoding message (schema and table "").
   SourceInfo MessageSourceInfo(bool transactional) const;
   int64_t NowNanos() const;
@@ -179,6 +183,15 @@ class PostgresCdcSourceTask : public SourceTask {
   StreamPosition position_;         // after the last change read
   StreamPosition prev_position_;    // before the change being turned into records
   SourceBlockCache source_blocks_;  // source blocks of streamed events (Poll's thread)
+  // What the last block of source_blocks_ was built from besides its lsn; `table` is held so
+  // that its address cannot be reused by another table meanwhile.
+  struct SourceBlockKey {
+    std::shared_ptr<const TableSchemas> table;
+    uint32_t xid = 0;
+    int64_t commit_time = 0;
+    Lsn lsn_commit = 0;
+  };
+  std::optional<SourceBlockKey> source_block_key_;
   bool has_position_ = false;
   // Resume: a transaction whose commit LSN equals resume_.lsn_commit was partly emitted before.
   std::optional<StreamPosition> resume_;

@@ -63,14 +63,18 @@ class ByteReader {
   }
 
  private:
+  // Inlined into every read (several per tuple column); the failure path is kept out of line.
   bool Need(size_t n, const char* what) {
-    if (!ok()) return false;
-    if (remaining() < n) {
-      Fail(what, "truncated: need " + std::to_string(n) + " byte(s), have " +
-                     std::to_string(remaining()));
-      return false;
+    if (ok() && remaining() >= n) [[likely]] {
+      return true;
     }
-    return true;
+    return NeedFailed(n, what);
+  }
+  [[gnu::noinline]] bool NeedFailed(size_t n, const char* what) {
+    if (!ok()) return false;
+    Fail(what,
+         "truncated: need " + std::to_string(n) + " byte(s), have " + std::to_string(remaining()));
+    return false;
   }
   uint64_t UInt(size_t n, const char* what) {
     if (!Need(n, what)) return 0;

@@ -1,6 +1,8 @@
 #include "connectors/postgres_cdc/decoding/debezium_events.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <regex>
 #include <set>
 #include <utility>
@@ -148,25 +150,25 @@ namespace {
 // source.sequence: ["<last commit lsn>","<lsn>"], JSON nulls for absent parts. Built in place:
 // this runs for every event.
 Value SequenceValue(const std::optional<Lsn>& last_commit_lsn, const std::optional<Lsn>& lsn) {
-  std::string sequence;
-  sequence.reserve(48);
-  auto part = [&sequence](const std::optional<Lsn>& part_lsn) {
+  // At most 2 * (20 digits + 2 quotes) + 3 bytes, written on the stack and copied once.
+  char text[64];
+  char* p = text;
+  auto part = [&p](const std::optional<Lsn>& part_lsn) {
     if (!part_lsn.has_value()) {
-      sequence += "null";
+      std::memcpy(p, "null", 4);
+      p += 4;
       return;
     }
-    char digits[24];
-    auto end = std::to_chars(digits, digits + sizeof(digits), *part_lsn).ptr;
-    sequence += '"';
-    sequence.append(digits, end);
-    sequence += '"';
+    *p++ = '"';
+    p = std::to_chars(p, p + 20, *part_lsn).ptr;
+    *p++ = '"';
   };
-  sequence += '[';
+  *p++ = '[';
   part(last_commit_lsn);
-  sequence += ',';
+  *p++ = ',';
   part(lsn);
-  sequence += ']';
-  return Value::String(std::move(sequence));
+  *p++ = ']';
+  return Value::String(std::string(text, p));
 }
 
 // Whether the source blocks of `a` and `b` can differ only in lsn and sequence.
@@ -206,10 +208,20 @@ Value SourceBlockCache::Get(const SourceInfo& info) {
     info_ = info;
     return proto_;
   }
+  info_->lsn = info.lsn;
+  return WithLsn();
+}
+
+Value SourceBlockCache::GetWithLsn(Lsn lsn) {
+  info_->lsn = lsn;
+  return WithLsn();
+}
+
+Value SourceBlockCache::WithLsn() const {
   Value block = proto_;  // shares the struct until as_struct() below copies it
   Struct& s = block.as_struct();
-  (void)s.Put(kSrcSequence, SequenceValue(info.last_commit_lsn, info.lsn));
-  (void)s.Put(kSrcLsn, OptionalLsn(info.lsn));
+  (void)s.Put(kSrcSequence, SequenceValue(info_->last_commit_lsn, info_->lsn));
+  (void)s.Put(kSrcLsn, OptionalLsn(info_->lsn));
   return block;
 }
 
@@ -247,6 +259,7 @@ Result<std::shared_ptr<const TableSchemas>> TableSchemas::Create(TableDescriptio
     if (column.key) {
       key.AddField(field, column.mapping.schema);
       out->key_field_.push_back(key_fields++);
+      out->key_in_value_.push_back(column.included ? out->value_field_.back() : -1);
     } else {
       out->key_field_.push_back(-1);
     }
@@ -255,6 +268,8 @@ Result<std::shared_ptr<const TableSchemas>> TableSchemas::Create(TableDescriptio
   if (key_fields > 0) {
     TRIBUTARY_ASSIGN_OR_RETURN(out->key_schema_, key.Build());
   }
+  out->keys_in_value_ = std::find(out->key_in_value_.begin(), out->key_in_value_.end(), -1) ==
+                        out->key_in_value_.end();
   SchemaBuilder envelope = SchemaBuilder::Struct();
   envelope.Name(name + ".Envelope").Version(kEnvelopeVersion);
   envelope.AddField("before", out->value_schema_)
@@ -344,6 +359,13 @@ Value TableSchemas::KeyFromRow(const Value& row) const {
   if (key_schema_ == nullptr || row.kind() != ValueKind::kStruct) return Value::Null();
   Struct key(key_schema_);
   const Struct& r = row.as_struct();
+  if (r.schema() == value_schema_) {
+    // A row of this table: the key fields by position (this runs for every streamed change).
+    for (size_t i = 0; i < key_in_value_.size(); ++i) {
+      if (key_in_value_[i] >= 0) (void)key.Put(static_cast<int>(i), r.Get(key_in_value_[i]));
+    }
+    return Value::StructValue(std::move(key));
+  }
   for (const Field& f : key_schema_->fields()) {
     const Value* v = r.Get(f.name);
     if (v != nullptr) (void)key.Put(f.name, *v);

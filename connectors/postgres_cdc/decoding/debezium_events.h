@@ -90,9 +90,16 @@ Value SourceValue(const SourceInfo& info);
 class SourceBlockCache {
  public:
   Value Get(const SourceInfo& info);
+  // Get() of the last call's SourceInfo with `lsn` as its lsn, for a caller that knows nothing
+  // else differs (same table, transaction and origin): no SourceInfo built or compared. Requires
+  // an earlier Get().
+  Value GetWithLsn(Lsn lsn);
 
  private:
-  std::optional<SourceInfo> info_;  // what proto_ was built from
+  // proto_ with info_'s lsn (and sequence).
+  Value WithLsn() const;
+
+  std::optional<SourceInfo> info_;  // what proto_ was built from (lsn: the last call's)
   Value proto_;
 };
 
@@ -161,6 +168,9 @@ class TableSchemas {
   // The key Struct taken from a row Struct built by this object; null without key columns.
   // Only for tables whose key columns are all included in the value (else use KeyFrom*()).
   Value KeyFromRow(const Value& row) const;
+  // Whether every key column is included in the value, so that KeyFromRow() of a row gives what
+  // KeyFrom*() of the tuple or text it was built from gives (same conversion of the same column).
+  bool keys_in_value() const { return keys_in_value_; }
   // The key Struct straight from a tuple or text row (works for key columns left out of the
   // value); null without key columns. DataError for a bad key value.
   Result<Value> KeyFromTuple(const TupleData& tuple) const;
@@ -203,8 +213,10 @@ class TableSchemas {
   SchemaPtr key_schema_;
   SchemaPtr value_schema_;
   SchemaPtr envelope_schema_;
-  std::vector<int> value_field_;  // per table column: index in the value struct, or -1
-  std::vector<int> key_field_;    // per table column: index in the key struct, or -1
+  std::vector<int> value_field_;   // per table column: index in the value struct, or -1
+  std::vector<int> key_field_;     // per table column: index in the key struct, or -1
+  std::vector<int> key_in_value_;  // per key field: index in the value struct, or -1
+  bool keys_in_value_ = false;
 };
 
 // message.key.columns: "<schema.table regex>:<col>,<col>;<regex>:<col>…". Each regex is matched

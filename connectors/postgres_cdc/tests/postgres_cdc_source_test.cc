@@ -37,6 +37,35 @@ class FakeContext : public SourceTaskContext, public OffsetStorageReader {
   std::map<std::string, SourceMap> stored;
 };
 
+TEST(StreamPositionTest, OffsetHasDebeziumKeysInEveryShape) {
+  // Built by copying a template per shape and setting its values: each shape must carry exactly
+  // the keys (and values) of inserting them one by one.
+  for (int64_t events : {0, 3}) {
+    for (const char* type : {"", "INSERT"}) {
+      StreamPosition p;
+      p.lsn_commit = 1000;
+      p.lsn = 900;
+      p.events_at_lsn = events;
+      p.tx_id = 77;
+      p.ts_usec = 123456;
+      p.message_type = type;
+      SourceMap want = {{"lsn", Value::Int64(900)},
+                        {"lsn_proc", Value::Int64(900)},
+                        {"lsn_commit", Value::Int64(1000)},
+                        {"txId", Value::Int64(77)},
+                        {"ts_usec", Value::Int64(123456)}};
+      if (events > 0) want.emplace("lsn_events_processed", Value::Int64(events));
+      if (*type != '\0') want.emplace("messageType", Value::String(type));
+      EXPECT_EQ(p.ToOffset(), want) << "events " << events << " type '" << type << "'";
+      // Each call gives a map of its own.
+      SourceMap first = p.ToOffset();
+      p.lsn = 901;
+      EXPECT_EQ(first.at("lsn").as_int64(), 900);
+      EXPECT_EQ(p.ToOffset().at("lsn_proc").as_int64(), 901);
+    }
+  }
+}
+
 const Value* Path(const Value& v, std::initializer_list<const char*> names) {
   const Value* cur = &v;
   for (const char* name : names) {

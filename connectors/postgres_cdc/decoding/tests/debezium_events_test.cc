@@ -220,6 +220,19 @@ TEST(DebeziumEventsTest, SourceBlockCacheGivesSourceValue) {
   ChangeEvent a = t->BuildEvent(Operation::kCreate, Value(), Value(), Value(), infos[1], 7);
   ChangeEvent b = t->BuildEvent(Operation::kCreate, Value(), Value(), Value(), blocks[1], 7);
   EXPECT_EQ(a.value, b.value);
+
+  // GetWithLsn: the last SourceInfo with another lsn, also between Get() calls.
+  SourceInfo last = infos.back();
+  for (Lsn lsn : {Lsn{23936000}, Lsn{23936000}, Lsn{23936100}}) {
+    last.lsn = lsn;
+    Value block = cache.GetWithLsn(lsn);
+    EXPECT_EQ(block, SourceValue(last)) << lsn;
+    EXPECT_EQ(cache.Get(last), SourceValue(last)) << lsn;
+  }
+  last.lsn = 23936200;
+  (void)cache.GetWithLsn(23936200);
+  last.tx_id = 900;
+  EXPECT_EQ(cache.Get(last), SourceValue(last));
 }
 
 TEST(DebeziumEventsTest, UpdateWithDefaultIdentityHasNoBefore) {
@@ -356,15 +369,45 @@ TEST(DebeziumEventsTest, TruncateTransactionAndExcludedColumns) {
   ASSERT_TRUE(row.ok());
   EXPECT_EQ(row->as_struct().Get("id"), nullptr);
   EXPECT_EQ(*(*excluded)->KeyFromTuple(tuple)->as_struct().Get("id"), Value::Int32(7));
+  // ...so its key cannot come from the row.
+  EXPECT_TRUE(t->keys_in_value());
+  EXPECT_FALSE((*excluded)->keys_in_value());
   // No key columns: no key schema, null key.
   for (auto& c : d.columns) c.key = false;
   auto keyless = TableSchemas::Create(d);
   ASSERT_TRUE(keyless.ok());
   EXPECT_EQ((*keyless)->key_schema(), nullptr);
   EXPECT_TRUE((*keyless)->KeyFromTuple(tuple)->is_null());
+  EXPECT_TRUE((*keyless)->keys_in_value());
+  EXPECT_TRUE((*keyless)->KeyFromRow(*row).is_null());
   // Duplicate column names are rejected.
   d.columns[1].mapping.column = d.columns[2].mapping.column;
   EXPECT_FALSE(TableSchemas::Create(d).ok());
+}
+
+TEST(DebeziumEventsTest, KeyFromRowTakesKeyColumnsByPosition) {
+  // Two key columns after a non-key one: KeyFromRow of a row of this table takes them by
+  // position, of a row with an equal schema built elsewhere by name; both as KeyFromTuple.
+  TableDescription d = Customers()->description();
+  d.columns[0].key = false;
+  d.columns[1].key = true;
+  d.columns[3].key = true;
+  auto t = TableSchemas::Create(d);
+  ASSERT_TRUE(t.ok());
+  ASSERT_TRUE((*t)->keys_in_value());
+  TupleData tuple = {T("42"), T("Ada"), T("1234.50"), T("2026-08-20 10:15:30.123456+00"), N()};
+  auto row = (*t)->RowFromTuple(tuple);
+  ASSERT_TRUE(row.ok()) << row.status().ToString();
+  auto key = (*t)->KeyFromTuple(tuple);
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(Json((*t)->key_schema(), *key), Json((*t)->key_schema(), (*t)->KeyFromRow(*row)));
+  EXPECT_EQ(Payload(Json((*t)->key_schema(), (*t)->KeyFromRow(*row))),
+            "{\"name\":\"Ada\",\"updated_at\":\"2026-08-20T10:15:30.123456Z\"}");
+  auto twin = TableSchemas::Create(d);
+  ASSERT_TRUE(twin.ok());
+  auto twin_row = (*twin)->RowFromTuple(tuple);
+  ASSERT_TRUE(twin_row.ok());
+  EXPECT_EQ((*t)->KeyFromRow(*twin_row), *key);
 }
 
 TEST(DebeziumEventsTest, DecimalStringModeInTheExample) {
