@@ -11,16 +11,14 @@
 # loaded_at DEFAULT clock_timestamp() (a cost \copy does not pay): its rate is the rows over the
 # time from the first row's insertion to the last's, on PostgreSQL's clock (the worker's start
 # and its consumer-group join are excluded; the time including them is logged too). While the
-# sink runs, the script counts the rows only twice a second, taking little CPU from the load. The server runs with PostgreSQL's defaults (fsync on) plus PG_OPTS.
-# The sink writes each put() in one transaction, as the JDBC sink does, so the rows per
-# transaction are the consumer's max.poll.records. Tuned for a bulk load, the worker gets
-# consumer.max.poll.records=MAX_POLL_RECORDS (as JDBC sink users raise it) and
-# consumer.queued.max.messages.kbytes=QUEUE_KB (librdkafka 2.0 stops fetching for a second
-# whenever its queue is full, 64 MiB by default, which caps a task at ~64 MB/s); insert mode also
-# runs with neither (Connect's 500 records per put, librdkafka's queue). Peak RSS is reported.
-# Environment (besides lib.sh's): RECORDS, RUNS, MAX_POLL_RECORDS (default 10000), QUEUE_KB
-# (default 262144), PG_OPTS (extra `postgres` options), TRIBUTARY_PG_BINDIR (server binaries),
-# TIMEOUT_S.
+# sink runs, the script counts the rows only twice a second, taking little CPU from the load. The
+# server runs with PostgreSQL's defaults (fsync on) plus PG_OPTS.
+# Tuned for a bulk load, the worker gets consumer.queued.max.messages.kbytes=QUEUE_KB: librdkafka
+# 2.0 stops fetching for a second whenever its queue is full (64 MiB by default), which caps a
+# task at ~64 MB/s. Insert mode also runs with Connect's and librdkafka's defaults. Peak RSS is
+# reported.
+# Environment (besides lib.sh's): RECORDS, RUNS, QUEUE_KB (default 262144), PG_OPTS (extra
+# `postgres` options), TRIBUTARY_PG_BINDIR (server binaries), TIMEOUT_S.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -29,10 +27,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
 
 RECORDS="${RECORDS:-1000000}"
 TIMEOUT_S="${TIMEOUT_S:-600}"
-MAX_POLL_RECORDS="${MAX_POLL_RECORDS:-10000}"
 QUEUE_KB="${QUEUE_KB:-262144}"
-TUNED="consumer.max.poll.records=$MAX_POLL_RECORDS
-consumer.queued.max.messages.kbytes=$QUEUE_KB"
+TUNED="consumer.queued.max.messages.kbytes=$QUEUE_KB"
 # The embedded broker keeps ~5 MiB per partition; a record with its schema envelope is ~340 B.
 PARTITIONS="${PARTITIONS:-$(((RECORDS * 360 + 4194303) / 4194304))}"
 
@@ -201,7 +197,7 @@ insert500_mib="$(mib "${insert500_rss[@]}")"
 upsert_mib="$(mib "${upsert_rss[@]}")"
 echo
 echo "Kafka -> PostgreSQL, $RECORDS JSON records (schema envelope), median of $RUNS runs;"
-echo "tuned: max.poll.records=$MAX_POLL_RECORDS, queued.max.messages.kbytes=$QUEUE_KB:"
+echo "tuned: consumer.queued.max.messages.kbytes=$QUEUE_KB:"
 printf '  tributary insert mode:  %12.0f rows/s  (%.2f of \\copy; goal >= 0.5), peak RSS %s MiB\n' \
   "$insert" "$insert_ratio" "$insert_mib"
 printf '  same, Connect defaults: %12.0f rows/s  (%.2f of \\copy), peak RSS %s MiB\n' \
@@ -216,7 +212,7 @@ result_row "Kafka -> PostgreSQL sink, insert ($RECORDS JSON records)" \
 result_row "Kafka -> PostgreSQL sink, insert, Connect's defaults ($RECORDS JSON records)" \
   "$(printf '%.0f rows/s, peak RSS %s MiB' "$insert500" "$insert500_mib")" \
   "$(printf '%.0f rows/s (psql \\copy)' "$copy")" "$(printf '%.2f' "$insert500_ratio")" \
-  "500 records per put, librdkafka's queue"
+  "Connect's and librdkafka's defaults"
 result_row "Kafka -> PostgreSQL sink, upsert ($RECORDS JSON records)" \
   "$(printf '%.0f rows/s, peak RSS %s MiB' "$upsert" "$upsert_mib")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
   "$(printf '%.2f' "$upsert_ratio")" "higher is better; goal ≥ 0.25"

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iterator>
@@ -757,6 +758,13 @@ Status PostgresSinkTask::CountFailure(Status status) {
 }
 
 Status PostgresSinkTask::Put(std::vector<SinkRecord>& records) {
+  // While PostgreSQL is still busy with the last write, records gather for the next one (up to a
+  // bound), so that transactions grow when the database is the slower side.
+  if (in_flight_.valid() && buffer_.size() + records.size() <= kMaxGathered &&
+      in_flight_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    buffer_.insert(buffer_.end(), records.begin(), records.end());
+    return Status::Ok();
+  }
   // A failed earlier write keeps its records in the buffer, ahead of these; this Put's records
   // are not taken, so the worker redelivers them.
   Status st = FinishWrite();

@@ -71,7 +71,8 @@ struct RunLayout;
 
 // Writes the records of each Put in one transaction, as the JDBC sink commits each put(). In
 // at-least-once mode the write runs on a thread of its own while the worker converts the next
-// batch; the next Put, Flush, PreCommit, Close or Stop waits for it, so PreCommit reports only
+// batch; Puts that arrive while it runs gather for the next write (up to kMaxGathered records);
+// Flush, PreCommit, Close, Stop and the first Put after it wait for it, so PreCommit reports only
 // committed records, and a failed write's records are written again ahead of newer ones. Each
 // write groups consecutive records
 // with the same table, schemas and kind (row or tombstone) into runs; a run is one COPY (insert),
@@ -105,6 +106,9 @@ class PostgresSinkTask : public SinkTask {
   void Stop() override;
 
   size_t buffered_for_test() const { return buffer_.size(); }
+  void AwaitWriteForTest() {
+    if (in_flight_.valid()) in_flight_.wait();
+  }
 
  private:
   Status EnsureConnected();
@@ -136,6 +140,8 @@ class PostgresSinkTask : public SinkTask {
   std::map<TopicPartition, int64_t> last_buffered_;
   std::set<TopicPartition> assigned_;
   std::set<TopicPartition> need_lookup_;
+  // At-least-once mode: the most records gathered in the buffer while a write is in flight.
+  static constexpr size_t kMaxGathered = 50000;
   // At-least-once mode: the records being written, and that write (declared last: its
   // destructor waits for the write, which uses the members above).
   std::vector<SinkRecord> writing_;

@@ -482,6 +482,7 @@ TEST_F(PostgresSinkTest, BackgroundWriteThatFailsIsWrittenAgainAheadOfTheNextBat
   ASSERT_TRUE(server_->Stop().ok());
   std::vector<SinkRecord> first = {rec(1), rec(2)};
   ASSERT_TRUE(task->Put(first).ok());
+  task->AwaitWriteForTest();  // (a Put during the write would be gathered for the next one)
   std::vector<SinkRecord> second = {rec(3)};
   Status put = task->Put(second);  // learns that `first` was not written
   EXPECT_TRUE(put.retriable()) << put.ToString();
@@ -492,6 +493,35 @@ TEST_F(PostgresSinkTest, BackgroundWriteThatFailsIsWrittenAgainAheadOfTheNextBat
   ASSERT_TRUE(committed.ok()) << committed.status().ToString();
   EXPECT_EQ(committed->at({"later", 0}), 4);
   EXPECT_EQ(Query("SELECT string_agg(n::text, ',' ORDER BY n) FROM later"), "0,1,2,3");
+}
+
+TEST_F(PostgresSinkTest, PutsDuringABackgroundWriteGatherForTheNextWrite) {
+  auto schema = SchemaBuilder::Struct().AddField("n", schemas::Int64()).BuildOrDie();
+  auto rec = [&](int64_t offset) {
+    return Record("gather", offset, schema, Row(schema, {{"n", Value::Int64(offset)}}));
+  };
+  FakeContext ctx;
+  // Were the second Put to wait for the first write, the lock wait would end in an error.
+  auto task =
+      StartTask({{"auto.create", "true"},
+                 {"connection.url", server_->Conninfo() + " options='-c lock_timeout=5000'"}},
+                &ctx);
+  ASSERT_TRUE(PutAndFlush(*task, {rec(0)}).ok());
+  // Another session holds the table, so the next write waits in PostgreSQL.
+  auto locker = pg::PgConnection::Connect(server_->Conninfo());
+  ASSERT_TRUE(locker.ok()) << locker.status().ToString();
+  ASSERT_TRUE((*locker)->Exec("BEGIN").ok());
+  ASSERT_TRUE((*locker)->Exec("LOCK TABLE gather IN EXCLUSIVE MODE").ok());
+  std::vector<SinkRecord> first = {rec(1)};
+  ASSERT_TRUE(task->Put(first).ok());
+  std::vector<SinkRecord> second = {rec(2), rec(3)};
+  ASSERT_TRUE(task->Put(second).ok());
+  EXPECT_EQ(task->buffered_for_test(), 2u);  // not written yet: gathered for the next write
+  ASSERT_TRUE((*locker)->Exec("COMMIT").ok());
+  auto committed = task->PreCommit({{{"gather", 0}, 4}});
+  ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+  EXPECT_EQ(task->buffered_for_test(), 0u);
+  EXPECT_EQ(Query("SELECT string_agg(n::text, ',' ORDER BY n) FROM gather"), "0,1,2,3");
 }
 
 TEST_F(PostgresSinkTest, GivesUpAfterMaxRetries) {
