@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 
 #include "tests/pg/postgres_server.h"
 
@@ -88,6 +89,14 @@ class PostgresSinkTest : public ::testing::Test {
     Struct s(schema);
     for (auto& [k, v] : fields) EXPECT_TRUE(s.Put(k, v).ok()) << k;
     return Value::StructValue(std::move(s));
+  }
+
+  // Makes records of `topic` (partition 0) whose value is a struct with one field, n = offset.
+  static std::function<SinkRecord(int64_t)> CountingRecords(std::string topic) {
+    auto schema = SchemaBuilder::Struct().AddField("n", schemas::Int64()).BuildOrDie();
+    return [schema, topic](int64_t offset) {
+      return Record(topic, offset, schema, Row(schema, {{"n", Value::Int64(offset)}}));
+    };
   }
 
   static Status PutAndFlush(PostgresSinkTask& task, std::vector<SinkRecord> records) {
@@ -410,9 +419,8 @@ TEST_F(PostgresSinkTest, UnknownDbTimezoneIsAClearError) {
 }
 
 TEST_F(PostgresSinkTest, ExactlyOnceResumesFromTheDatabase) {
-  auto schema = SchemaBuilder::Struct().AddField("n", schemas::Int64()).BuildOrDie();
-  auto rec = [&](int64_t offset) {
-    auto r = Record("eos", offset, schema, Row(schema, {{"n", Value::Int64(offset)}}));
+  auto rec = [counting = CountingRecords("eos")](int64_t offset) {
+    SinkRecord r = counting(offset);
     r.kafka_partition = 1;
     return r;
   };
@@ -449,10 +457,7 @@ TEST_F(PostgresSinkTest, ExactlyOnceResumesFromTheDatabase) {
 }
 
 TEST_F(PostgresSinkTest, DatabaseRestartIsRetriedWithoutLosingTheBatch) {
-  auto schema = SchemaBuilder::Struct().AddField("n", schemas::Int64()).BuildOrDie();
-  auto rec = [&](int64_t offset) {
-    return Record("restarts", offset, schema, Row(schema, {{"n", Value::Int64(offset)}}));
-  };
+  auto rec = CountingRecords("restarts");
   FakeContext ctx;
   auto task = StartTask({{"auto.create", "true"}, {"exactly.once.enabled", "true"}}, &ctx);
   ASSERT_TRUE(task->Open({{"restarts", 0}}).ok());
@@ -472,10 +477,7 @@ TEST_F(PostgresSinkTest, DatabaseRestartIsRetriedWithoutLosingTheBatch) {
 
 // At-least-once mode writes a Put in the background; the outcome reaches the next call.
 TEST_F(PostgresSinkTest, BackgroundWriteThatFailsIsWrittenAgainAheadOfTheNextBatch) {
-  auto schema = SchemaBuilder::Struct().AddField("n", schemas::Int64()).BuildOrDie();
-  auto rec = [&](int64_t offset) {
-    return Record("later", offset, schema, Row(schema, {{"n", Value::Int64(offset)}}));
-  };
+  auto rec = CountingRecords("later");
   FakeContext ctx;
   auto task = StartTask({{"auto.create", "true"}}, &ctx);
   ASSERT_TRUE(PutAndFlush(*task, {rec(0)}).ok());
@@ -496,10 +498,7 @@ TEST_F(PostgresSinkTest, BackgroundWriteThatFailsIsWrittenAgainAheadOfTheNextBat
 }
 
 TEST_F(PostgresSinkTest, PutsDuringABackgroundWriteGatherForTheNextWrite) {
-  auto schema = SchemaBuilder::Struct().AddField("n", schemas::Int64()).BuildOrDie();
-  auto rec = [&](int64_t offset) {
-    return Record("gather", offset, schema, Row(schema, {{"n", Value::Int64(offset)}}));
-  };
+  auto rec = CountingRecords("gather");
   FakeContext ctx;
   // Were the second Put to wait for the first write, the lock wait would end in an error.
   auto task =
@@ -527,8 +526,7 @@ TEST_F(PostgresSinkTest, PutsDuringABackgroundWriteGatherForTheNextWrite) {
 TEST_F(PostgresSinkTest, GivesUpAfterMaxRetries) {
   auto task = StartTask({{"max.retries", "1"},
                          {"connection.url", "postgresql://127.0.0.1:1/test?connect_timeout=2"}});
-  auto schema = SchemaBuilder::Struct().AddField("n", schemas::Int64()).BuildOrDie();
-  std::vector<SinkRecord> batch = {Record("t", 0, schema, Row(schema, {{"n", Value::Int64(1)}}))};
+  std::vector<SinkRecord> batch = {CountingRecords("t")(1)};
   ASSERT_TRUE(task->Put(batch).ok());  // written in the background
   EXPECT_TRUE(task->Flush({}).retriable());
   EXPECT_EQ(task->buffered_for_test(), 1u);  // kept for the next attempt
