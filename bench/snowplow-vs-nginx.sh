@@ -9,6 +9,8 @@
 # medians over RUNS, and the collector ÷ nginx ratios. Each server is started fresh per scenario
 # and run, so the peak RSS belongs to that scenario alone.
 #
+# EXTRA_PROPS adds a line to the collector's properties (e.g. a producer.override.* setting).
+#
 #   RUNS=3 DURATION_S=5 THREADS=2 CONNECTIONS=32 bench/snowplow-vs-nginx.sh
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -136,6 +138,7 @@ streams.bad=snowplow-bad
 ack.mode=durable
 value.converter=org.apache.kafka.connect.converters.ByteArrayConverter
 ${LINGER_OVERRIDE}
+${EXTRA_PROPS:-}
 EOF
     spawn "$BENCH_TMP/collector-$scenario-$run.out" "$BENCH_TMP/collector-$scenario-$run.err" \
       "$TRIBUTARY" standalone "$BENCH_TMP/worker.properties" "$BENCH_TMP/collector.properties"

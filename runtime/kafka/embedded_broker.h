@@ -1,7 +1,9 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "runtime/api/status.h"
 #include "runtime/kafka/kafka_client.h"
@@ -16,6 +18,12 @@ namespace tributary::runtime {
 //
 // Topics are created automatically on first use; CreateTopic() creates one with an exact number of
 // partitions (the mock cannot serve CreateTopics requests). Thread-safe.
+//
+// librdkafka's mock cluster leaves Nagle's algorithm on for the connections it accepts, so a
+// response written while the previous one is unacknowledged waits for the client's delayed ACK
+// (40 ms on Linux): a producer waiting for each acknowledgement stalled 40 ms at a time. Kafka's
+// own brokers disable Nagle on every connection; the embedded broker does the same by setting
+// TCP_NODELAY on the mock's listening sockets, which Linux copies to the sockets they accept.
 class EmbeddedBroker {
  public:
   // Starts `num_brokers` brokers listening on 127.0.0.1 on free ports.
@@ -42,5 +50,11 @@ class EmbeddedBroker {
   rd_kafka_mock_cluster_t* cluster_;
   std::string bootstrap_servers_;
 };
+
+// This process's listening TCP sockets bound to one of `ports`.
+std::vector<int> ListeningSocketsOn(const std::set<int>& ports);
+// Sets TCP_NODELAY on this process's listening sockets of the ports in `servers`
+// ("host:port[,…]"); returns how many it set.
+int DisableNagleOnListeners(const std::string& servers);
 
 }  // namespace tributary::runtime

@@ -7,6 +7,10 @@ Result<KafkaHandle> CreateKafkaHandle(rd_kafka_type_t type,
                                       const std::function<void(rd_kafka_conf_t*)>& customize) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char errstr[512];
+  // Kafka's Java clients always disable Nagle's algorithm (TCP_NODELAY); librdkafka leaves it on
+  // unless told, which delays a request written while the previous one is unacknowledged.
+  // `properties` may still turn it back on.
+  rd_kafka_conf_set(conf, "socket.nagle.disable", "true", errstr, sizeof(errstr));
   for (const auto& [key, value] : properties) {
     if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof(errstr)) !=
         RD_KAFKA_CONF_OK) {
