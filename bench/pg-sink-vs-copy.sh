@@ -15,8 +15,9 @@
 # server runs with PostgreSQL's defaults (fsync on) plus PG_OPTS.
 # Tuned for a bulk load, the worker gets consumer.queued.max.messages.kbytes=QUEUE_KB: librdkafka
 # 2.0 stops fetching for a second whenever its queue is full (64 MiB by default), which caps a
-# task at ~64 MB/s. Insert mode also runs with Connect's and librdkafka's defaults. Peak RSS is
-# reported.
+# task at ~64 MB/s. Insert mode also runs with Connect's and librdkafka's defaults. Upsert mode
+# runs twice: into the empty table, then over the same records again with a new consumer group
+# (every key present, every row updated; a trigger stamps loaded_at). Peak RSS is reported.
 # Environment (besides lib.sh's): RECORDS, RUNS, QUEUE_KB (default 262144), PG_OPTS (extra
 # `postgres` options), TRIBUTARY_PG_BINDIR (server binaries), TIMEOUT_S.
 set -euo pipefail
@@ -72,20 +73,30 @@ low="$(offset_sum "$topic" "$parts" -2)"
 columns="id BIGINT NOT NULL, user_id INT NOT NULL, url TEXT NOT NULL, amount DOUBLE PRECISION NOT NULL"
 timed_columns="$columns, loaded_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp()"
 
-# Rows/s of table $1 by its loaded_at column (all RECORDS rows loaded).
+# Rows/s of table $1 by its loaded_at column (all RECORDS rows loaded since $2).
 load_rate() {
   sql bench "SELECT $RECORDS / greatest(extract(epoch FROM max(loaded_at) - min(loaded_at)), 1e-6)
-    FROM $1"
+    FROM $1 WHERE loaded_at >= '$2'"
 }
 
-# Loads the topic with the Postgres sink into table $2, created with $timed_columns and $5.
-# Usage: run_sink <run> <table> <mode-props> <worker-props> <table-constraints>
+# Loads the topic with the Postgres sink into table $2, created with $timed_columns and $5; with
+# $5 = "present" the table exists with every key and the load updates every row (a trigger then
+# stamps loaded_at on update).
+# Usage: run_sink <run> <table> <mode-props> <worker-props> <table-constraints | present>
 # Sets RATE (rows/s from the first row to the last), TOTAL_S (from the worker's start) and RSS_KB
 # (the worker's peak RSS).
 run_sink() {
   local run="$1" table="$2" mode_props="$3" worker_props="$4" constraints="$5" port pid start
-  local rows=0 deadline
-  sql bench "CREATE TABLE $table ($timed_columns$constraints)"
+  local rows=0 deadline since
+  if [[ "$constraints" == present ]]; then
+    sql bench "CREATE OR REPLACE FUNCTION stamp_loaded_at() RETURNS trigger LANGUAGE plpgsql AS
+      \$\$ BEGIN NEW.loaded_at = clock_timestamp(); RETURN NEW; END \$\$;
+      CREATE OR REPLACE TRIGGER stamp_loaded_at BEFORE UPDATE ON $table FOR EACH ROW
+      EXECUTE FUNCTION stamp_loaded_at()" >/dev/null
+  else
+    sql bench "CREATE TABLE $table ($timed_columns$constraints)"
+  fi
+  since="$(sql bench "SELECT clock_timestamp()")"
   port="$(free_port)"
   cat >"$BENCH_TMP/worker.properties" <<EOF
 bootstrap.servers=$BS
@@ -98,7 +109,7 @@ listeners=http://127.0.0.1:$port
 $worker_props
 EOF
   cat >"$BENCH_TMP/sink.properties" <<EOF
-name=bench-pg-sink-$table-$$
+name=bench-pg-sink-$table-$$-$RANDOM
 connector.class=io.confluent.connect.jdbc.JdbcSinkConnector
 tasks.max=1
 topics=$topic
@@ -114,7 +125,7 @@ EOF
   deadline=$(($(date +%s) + TIMEOUT_S))
   while ((rows < RECORDS)); do
     sleep 0.5
-    rows="$(table_rows "$table")"
+    rows="$(sql bench "SELECT count(*) FROM $table WHERE loaded_at >= '$since'" 2>/dev/null || echo 0)"
     kill -0 "$pid" 2>/dev/null || die "tributary exited after $rows rows: $(tail -n 5 "$BENCH_TMP/$table.err")"
     (($(date +%s) < deadline)) || die "tributary loaded only $rows of $RECORDS rows in ${TIMEOUT_S}s"
   done
@@ -124,7 +135,7 @@ EOF
   ((rows == RECORDS)) || die "$table has $rows rows, expected $RECORDS"
   [[ "$(sql bench "SELECT count(DISTINCT id) FROM $table")" == "$RECORDS" ]] ||
     die "$table does not hold every id once"
-  RATE="$(load_rate "$table")"
+  RATE="$(load_rate "$table" "$since")"
   TOTAL_S="$(calc 'b - a' "$start" "$(sql bench "SELECT extract(epoch FROM max(loaded_at)) FROM $table")")"
 }
 
@@ -133,6 +144,7 @@ consume_rates=()
 insert_rates=()
 insert500_rates=()
 upsert_rates=()
+update_rates=()
 insert_rss=()
 insert500_rss=()
 upsert_rss=()
@@ -178,14 +190,23 @@ pk.mode=record_value
 pk.fields=id" "$TUNED" ", PRIMARY KEY (id)"
   upsert_rates+=("$RATE")
   upsert_rss+=("$RSS_KB")
-  sql bench "DROP TABLE sink_upsert_$run"
   log "run $run: tributary upsert $(printf '%.0f' "$RATE") rows/s ($(printf '%.1f' "$TOTAL_S") s with startup)"
+
+  # The same records again (a new consumer group): every key is present, every row updated.
+  run_sink "$run" "sink_upsert_$run" "insert.mode=upsert
+pk.mode=record_value
+pk.fields=id" "$TUNED" present
+  update_rates+=("$RATE")
+  sql bench "DROP TABLE sink_upsert_$run"
+  log "run $run: tributary upsert of present keys $(printf '%.0f' "$RATE") rows/s"
 done
 
 copy="$(printf '%s\n' "${copy_rates[@]}" | median)"
 insert="$(printf '%s\n' "${insert_rates[@]}" | median)"
 insert500="$(printf '%s\n' "${insert500_rates[@]}" | median)"
 upsert="$(printf '%s\n' "${upsert_rates[@]}" | median)"
+update="$(printf '%s\n' "${update_rates[@]}" | median)"
+update_ratio="$(calc 'a / b' "$update" "$copy")"
 consume="$(printf '%s\n' "${consume_rates[@]}" | median)"
 consume_ratio="$(calc 'a / b' "$insert" "$consume")"
 insert_ratio="$(calc 'a / b' "$insert" "$copy")"
@@ -204,6 +225,8 @@ printf '  same, Connect defaults: %12.0f rows/s  (%.2f of \\copy), peak RSS %s M
   "$insert500" "$insert500_ratio" "$insert500_mib"
 printf '  tributary upsert mode:  %12.0f rows/s  (%.2f of \\copy; goal >= 0.25), peak RSS %s MiB\n' \
   "$upsert" "$upsert_ratio" "$upsert_mib"
+printf '  same, every key present: %11.0f rows/s  (%.2f of \\copy; all rows updated)\n' \
+  "$update" "$update_ratio"
 printf '  psql \\copy (ceiling):   %12.0f rows/s\n' "$copy"
 printf '  kcat -C (the broker):   %12.0f records/s (insert mode reaches %.2f of it)\n' "$consume" "$consume_ratio"
 result_row "Kafka -> PostgreSQL sink, insert ($RECORDS JSON records)" \
@@ -216,6 +239,9 @@ result_row "Kafka -> PostgreSQL sink, insert, Connect's defaults ($RECORDS JSON 
 result_row "Kafka -> PostgreSQL sink, upsert ($RECORDS JSON records)" \
   "$(printf '%.0f rows/s, peak RSS %s MiB' "$upsert" "$upsert_mib")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
   "$(printf '%.2f' "$upsert_ratio")" "higher is better; goal ≥ 0.25"
+result_row "Kafka -> PostgreSQL sink, upsert, every key present ($RECORDS JSON records)" \
+  "$(printf '%.0f rows/s' "$update")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
+  "$(printf '%.2f' "$update_ratio")" "every row updated"
 result_row "Kafka -> PostgreSQL sink, insert, vs reading the broker" \
   "$(printf '%.0f rows/s' "$insert")" "$(printf '%.0f records/s (kcat -C)' "$consume")" \
   "$(printf '%.2f' "$consume_ratio")" "the embedded broker's read rate bounds every sink"

@@ -863,7 +863,7 @@ Status PostgresSinkTask::EnsureTable(const TableId& table, const RunLayout& layo
     if (exists->Get(0, 0) == "t") {
       std::set<std::string> cols;
       for (int i = 0; i < rows->rows(); ++i) cols.insert(rows->Get(i, 0));
-      known = tables_.emplace(table, std::move(cols)).first;
+      known = tables_.emplace(table, KnownTable{std::move(cols)}).first;
     }
   }
   if (known == tables_.end()) {
@@ -884,12 +884,12 @@ Status PostgresSinkTask::EnsureTable(const TableId& table, const RunLayout& layo
     if (!pk.empty()) sql += ", PRIMARY KEY (" + pk + ")";
     sql += ")";
     TRIBUTARY_RETURN_IF_ERROR(conn_->Exec(sql).status());
-    tables_[table] = std::move(cols);
+    tables_[table] = KnownTable{std::move(cols)};
     return Status::Ok();
   }
   std::vector<const Column*> missing;
   for (const auto& c : layout.columns) {
-    if (!known->second.count(norm(c.name))) missing.push_back(&c);
+    if (!known->second.columns.count(norm(c.name))) missing.push_back(&c);
   }
   if (missing.empty()) return Status::Ok();
   if (!config_.auto_evolve) {
@@ -907,7 +907,7 @@ Status PostgresSinkTask::EnsureTable(const TableId& table, const RunLayout& layo
                                   ->Exec("ALTER TABLE " + table.Sql(config_.quote_identifiers) +
                                          " ADD COLUMN " + Q(c->name) + " " + c->sql_type)
                                   .status());
-    known->second.insert(norm(c->name));
+    known->second.columns.insert(norm(c->name));
   }
   return Status::Ok();
 }
@@ -963,6 +963,24 @@ Status PostgresSinkTask::WriteRun(const std::vector<const SinkRecord*>& input,
   if (!keyed && zoned.empty()) {
     return name_error(conn_->CopyIn("COPY " + target + " (" + col_list + ") FROM STDIN", data));
   }
+  if (config_.insert_mode == InsertMode::kUpsert && !layout.tombstones && zoned.empty()) {
+    TRIBUTARY_ASSIGN_OR_RETURN(bool copy_first, TryCopyFirst(layout.table, pk_columns));
+    if (copy_first) {
+      // When no key of the run is in the table, the upsert is an insert; a key that is there
+      // fails the COPY (unique violation) and the savepoint undoes it before the merge below.
+      TRIBUTARY_RETURN_IF_ERROR(conn_->Exec("SAVEPOINT tributary_copy_first").status());
+      Status copied = conn_->CopyIn("COPY " + target + " (" + col_list + ") FROM STDIN", data);
+      KnownTable& known = tables_[layout.table];
+      if (copied.ok()) {
+        known.copy_backoff = 1;
+        return conn_->Exec("RELEASE SAVEPOINT tributary_copy_first").status();
+      }
+      if (copied.code() == StatusCode::kUnavailable) return copied;
+      known.copy_skips = known.copy_backoff;
+      known.copy_backoff = std::min(known.copy_backoff * 2, 64);
+      TRIBUTARY_RETURN_IF_ERROR(conn_->Exec("ROLLBACK TO SAVEPOINT tributary_copy_first").status());
+    }
+  }
   std::string stage = QuoteIdentifier("__tributary_stage_" + std::to_string(stage_counter++));
   TRIBUTARY_RETURN_IF_ERROR(conn_
                                 ->Exec("CREATE TEMP TABLE " + stage + " ON COMMIT DROP AS SELECT " +
@@ -1016,6 +1034,42 @@ Status PostgresSinkTask::WriteRun(const std::vector<const SinkRecord*>& input,
     sql = "UPDATE " + target + " t SET " + set_list + " FROM " + stage + " s WHERE " + match;
   }
   return name_error(conn_->Exec(sql).status());
+}
+
+Result<bool> PostgresSinkTask::TryCopyFirst(const TableId& table,
+                                            const std::vector<const Column*>& key) {
+  KnownTable& known = tables_[table];
+  if (!known.key_unique) {
+    // INSERT … ON CONFLICT (key) needs such an index, so a COPY that succeeds against it stores
+    // exactly what the merge would have; without one (or with a deferred constraint) the COPY
+    // could store duplicates, so the merge alone runs and reports what is wrong.
+    std::vector<std::optional<std::string>> params = {table.Sql(config_.quote_identifiers),
+                                                      std::to_string(key.size())};
+    std::string names;
+    for (const Column* c : key) {
+      params.push_back(config_.quote_identifiers ? c->name : Lower(c->name));
+      names += (names.empty() ? "$" : ", $") + std::to_string(params.size());
+    }
+    TRIBUTARY_ASSIGN_OR_RETURN(
+        pg::PgResult rows,
+        conn_->ExecParams(
+            "SELECT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = to_regclass($1) "
+            "AND i.indisunique AND i.indimmediate AND i.indisvalid AND i.indpred IS NULL "
+            "AND i.indexprs IS NULL AND i.indnkeyatts = $2::int "
+            "AND (SELECT array_agg(a.attname::text ORDER BY a.attname::text) FROM pg_attribute a "
+            "WHERE a.attrelid = i.indrelid AND a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts "
+            "- "
+            "1])) = (SELECT array_agg(n ORDER BY n) FROM unnest(ARRAY[" +
+                names + "]::text[]) n))",
+            params));
+    known.key_unique = rows.Get(0, 0) == "t";
+  }
+  if (!*known.key_unique) return false;
+  if (known.copy_skips > 0) {
+    --known.copy_skips;
+    return false;
+  }
+  return true;
 }
 
 Status PostgresSinkTask::WriteBuffer() {

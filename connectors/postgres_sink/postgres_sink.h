@@ -7,6 +7,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -132,8 +133,21 @@ class PostgresSinkTask : public SinkTask {
   PostgresSinkConfig config_;
   std::unique_ptr<pg::PgConnection> conn_;
   std::vector<SinkRecord> buffer_;
-  // Columns (lower-cased when identifiers are not quoted) of tables known to exist.
-  std::map<pg::TableId, std::set<std::string>> tables_;
+  // What the task knows of a table that exists.
+  struct KnownTable {
+    std::set<std::string> columns;  // lower-cased when identifiers are not quoted
+    // Upsert: whether an immediate, non-partial unique index covers exactly the key columns
+    // (what INSERT … ON CONFLICT (key) needs); unknown until the first upsert.
+    std::optional<bool> key_unique;
+    // Upsert tries a plain COPY into the table first (fast when no key is there yet) unless a
+    // recent try met a key already present: then the next `copy_skips` writes merge directly,
+    // and each further miss doubles `copy_backoff` (up to 64).
+    int copy_skips = 0;
+    int copy_backoff = 1;
+  };
+  // Whether upsert may COPY `run` straight into `table`, going back to the merge on any failure.
+  Result<bool> TryCopyFirst(const pg::TableId& table, const std::vector<const Column*>& key);
+  std::map<pg::TableId, KnownTable> tables_;
   int retries_ = 0;
   // Exactly-once bookkeeping: next offset the database holds, and offsets to seek to.
   std::map<TopicPartition, int64_t> committed_;
