@@ -4,7 +4,6 @@
 #include <cctype>
 #include <chrono>
 #include <ctime>
-#include <mutex>
 #include <random>
 #include <regex>
 
@@ -91,27 +90,25 @@ class SystemEnv : public CollectorEnv {
                std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
+  // A version 4 UUID in lower-case hex, from a generator of the calling thread (no lock).
   std::string RandomUuid() override {
-    uint64_t hi, lo;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      hi = rng_();
-      lo = rng_();
-    }
-    hi = (hi & ~0xf000ULL) | 0x4000ULL;
-    lo = (lo & ~(0xc0ULL << 56)) | (0x80ULL << 56);
-    char buf[37];
-    std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                  static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                  static_cast<unsigned>(lo >> 48),
-                  static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-    return buf;
+    thread_local std::mt19937_64 rng(std::random_device{}() ^
+                                     (static_cast<uint64_t>(std::random_device{}()) << 32));
+    uint64_t hi = (rng() & ~0xf000ULL) | 0x4000ULL;
+    uint64_t lo = (rng() & ~(0xc0ULL << 56)) | (0x80ULL << 56);
+    std::string out(36, '-');
+    size_t at = 0;
+    auto hex = [&](uint64_t v, int digits) {
+      for (int i = digits - 1; i >= 0; --i) out[at++] = "0123456789abcdef"[(v >> (4 * i)) & 0xf];
+      ++at;  // over the '-'
+    };
+    hex(hi >> 32, 8);
+    hex(hi >> 16, 4);
+    hex(hi, 4);
+    hex(lo >> 48, 4);
+    hex(lo, 12);
+    return out;
   }
-
- private:
-  std::mutex mu_;
-  std::mt19937_64 rng_{std::random_device{}() ^
-                       (static_cast<uint64_t>(std::random_device{}()) << 32)};
 };
 
 }  // namespace
@@ -187,11 +184,19 @@ std::string HttpDate(int64_t epoch_ms) {
   static const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
-                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-                tm.tm_sec);
-  return buf;
+  std::string out = "Sun, 00 Jan 0000 00:00:00 GMT";
+  auto digits = [&](size_t at, int value, int count) {
+    for (int i = count - 1; i >= 0; --i, value /= 10)
+      out[at + i] = static_cast<char>('0' + value % 10);
+  };
+  out.replace(0, 3, kDays[tm.tm_wday]);
+  digits(5, tm.tm_mday, 2);
+  out.replace(8, 3, kMonths[tm.tm_mon]);
+  digits(12, tm.tm_year + 1900, 4);
+  digits(17, tm.tm_hour, 2);
+  digits(20, tm.tm_min, 2);
+  digits(23, tm.tm_sec, 2);
+  return out;
 }
 
 CollectorService::CollectorService(CollectorConfig config, CollectorEnv* env)

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+#include <set>
+
 namespace tributary::connectors::snowplow {
 namespace {
 
@@ -39,6 +42,23 @@ class CollectorServiceTest : public ::testing::Test {
   CollectorConfig config_;
   FakeEnv env_;
 };
+
+TEST(HttpDateTest, FormatsAsRfc7231) {
+  EXPECT_EQ(HttpDate(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+  EXPECT_EQ(HttpDate(2019686399999), "Sat, 31 Dec 2033 23:59:59 GMT");
+  EXPECT_EQ(HttpDate(951782400000), "Tue, 29 Feb 2000 00:00:00 GMT");
+}
+
+TEST(SystemCollectorEnvTest, RandomUuidIsAFreshVersion4Uuid) {
+  const std::regex v4("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) {
+    std::string uuid = SystemCollectorEnv().RandomUuid();
+    EXPECT_TRUE(std::regex_match(uuid, v4)) << uuid;
+    seen.insert(uuid);
+  }
+  EXPECT_EQ(seen.size(), 100u);
+}
 
 TEST_F(CollectorServiceTest, PixelGetBuildsTheReferencePayload) {
   auto h = Send("GET", "/i?e=pv&url=https%3A%2F%2Fa.example%2F",
