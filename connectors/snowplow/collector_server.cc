@@ -226,9 +226,9 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     socket_layer().expires_never();
 
     HandledRequest handled = service_->Handle(request, server_->sink_healthy(), server_->healthy());
-    response_ = ToBeast(handled.response);
+    response_ = std::move(handled.response);
     if (handled.good.empty() && handled.bad.empty()) {
-      Reply(std::move(response_), keep_alive_);
+      Reply(response_, keep_alive_);
       return;
     }
     const bool durable = config().ack_mode == AckMode::kDurable;
@@ -247,7 +247,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
       return;
     }
     if (!durable) {
-      Reply(std::move(response_), keep_alive_);
+      Reply(response_, keep_alive_);
       return;
     }
     request_id_ = id;
@@ -264,44 +264,70 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   void OnAcked(bool ok) {
     ack_timer_.cancel();
     if (ok) {
-      Reply(std::move(response_), keep_alive_);
+      Reply(response_, keep_alive_);
     } else {
       Reply(SimpleResponse(503, "Service Unavailable"), keep_alive_);
     }
     --impl_->awaiting();  // after Reply counted itself in writing()
   }
 
-  http::response<http::string_body> SimpleResponse(int status, const std::string& body) {
+  static CollectorResponse SimpleResponse(int status, const std::string& body) {
     CollectorResponse r;
     r.status = status;
     r.headers.emplace_back("Content-Type", "text/plain; charset=UTF-8");
     r.body = body;
-    return ToBeast(r);
+    return r;
   }
 
-  http::response<http::string_body> ToBeast(const CollectorResponse& r) {
-    http::response<http::string_body> res;
-    res.result(static_cast<unsigned>(r.status));
-    res.version(11);
-    for (const auto& [name, value] : r.headers) res.insert(name, value);
+  // The response as HTTP/1.1 bytes, as Beast's serializer writes them after prepare_payload()
+  // (reason phrase, Content-Length except for 1xx/204/304, "Connection: close" when not kept
+  // alive), without its per-buffer machinery: a small answer is one write.
+  std::string Wire(const CollectorResponse& r, bool keep_alive) const {
+    const bool bodiless = r.status < 200 || r.status == 204 || r.status == 304;
+    beast::string_view reason = http::obsolete_reason(static_cast<http::status>(r.status));
+    std::string out;
+    out.reserve(160 + r.body.size());
+    out.append("HTTP/1.1 ").append(std::to_string(r.status)).append(" ").append(reason.data(), reason.size());
+    out.append("\r\n");
+    auto field = [&](std::string_view name, std::string_view value) {
+      out.append(name).append(": ").append(value).append("\r\n");
+    };
+    for (const auto& [name, value] : r.headers) field(name, value);
     if (config().hsts_enable) {
-      res.insert("Strict-Transport-Security",
-                 "max-age=" + std::to_string(config().hsts_max_age_seconds));
+      field("Strict-Transport-Security",
+            "max-age=" + std::to_string(config().hsts_max_age_seconds));
     }
-    res.body() = r.body;
-    res.prepare_payload();
-    if (head_) res.body().clear();  // HEAD: headers (with the GET length) only
-    return res;
+    if (!bodiless) field("Content-Length", std::to_string(r.body.size()));
+    if (!keep_alive) field("Connection", "close");
+    out.append("\r\n");
+    if (!head_ && !bodiless) out.append(r.body);  // HEAD: the headers (with GET's length) only
+    return out;
   }
 
-  void Reply(http::response<http::string_body> res, bool keep_alive) {
-    res.keep_alive(keep_alive);
-    auto msg = std::make_shared<http::response<http::string_body>>(std::move(res));
+  void Reply(const CollectorResponse& res, bool keep_alive) {
+    auto wire = std::make_shared<std::string>(Wire(res, keep_alive));
     ++impl_->writing();
+    if constexpr (!kTls) {
+      // Nearly always the whole answer fits the socket's buffer: written at once, without an
+      // asynchronous operation; the rest (a client not reading) is written asynchronously.
+      beast::error_code ec;
+      tcp::socket& socket = socket_layer().socket();
+      socket.non_blocking(true, ec);
+      size_t n = ec ? 0 : socket.write_some(asio::buffer(*wire), ec);
+      if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+        --impl_->writing();
+        return Close();
+      }
+      if (n == wire->size()) {
+        --impl_->writing();
+        return keep_alive ? Read() : Close();
+      }
+      wire->erase(0, n);
+    }
     socket_layer().expires_after(std::chrono::milliseconds(config().request_timeout_ms));
-    http::async_write(
-        stream_, *msg,
-        [self = this->shared_from_this(), msg, keep_alive](beast::error_code ec, size_t) {
+    asio::async_write(
+        stream_, asio::buffer(*wire),
+        [self = this->shared_from_this(), wire, keep_alive](beast::error_code ec, size_t) {
           --self->impl_->writing();
           if (!ec && keep_alive) {
             self->Read();
@@ -318,7 +344,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   asio::steady_timer ack_timer_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> response_;
+  CollectorResponse response_;
   std::string remote_;
   uint64_t request_id_ = 0;
   bool keep_alive_ = false;

@@ -110,6 +110,30 @@ class SnowplowSourceTaskTest : public ::testing::Test {
   int port_ = 0;
 };
 
+// The answers' bytes: status line, Content-Length, no body for HEAD, "Connection: close" when the
+// client asked for it (and the connection then closes), pipelined requests answered in order.
+TEST_F(SnowplowSourceTaskTest, AnswersAreWellFormedHttp) {
+  StartTask();
+  boost::asio::io_context ioc;
+  tcp::socket socket(ioc);
+  socket.connect(
+      tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port_)));
+  boost::asio::write(socket, boost::asio::buffer(std::string(
+                                 "HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n"
+                                 "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
+  std::string received;
+  beast::error_code ec;
+  char chunk[4096];
+  while (!ec) {  // until the server closes
+    size_t n = socket.read_some(boost::asio::buffer(chunk), ec);
+    received.append(chunk, n);
+  }
+  EXPECT_EQ(ec, boost::asio::error::eof);
+  const std::string kHeaders = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\n";
+  EXPECT_EQ(received, kHeaders + "Content-Length: 2\r\n\r\n" + kHeaders +
+                          "Content-Length: 2\r\nConnection: close\r\n\r\nok");
+}
+
 TEST_F(SnowplowSourceTaskTest, DurableModeAnswersOnlyAfterKafkaAcknowledged) {
   StartTask();
   auto reply =
