@@ -287,7 +287,10 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     beast::string_view reason = http::obsolete_reason(static_cast<http::status>(r.status));
     std::string out;
     out.reserve(160 + r.body.size());
-    out.append("HTTP/1.1 ").append(std::to_string(r.status)).append(" ").append(reason.data(), reason.size());
+    out.append("HTTP/1.1 ")
+        .append(std::to_string(r.status))
+        .append(" ")
+        .append(reason.data(), reason.size());
     out.append("\r\n");
     auto field = [&](std::string_view name, std::string_view value) {
       out.append(name).append(": ").append(value).append("\r\n");
@@ -449,9 +452,9 @@ bool CollectorServer::EnqueueForSession(HandledRequest& handled, uint64_t* reque
     r.source_offset = {{kRequestField, Value::Int64(static_cast<int64_t>(id))}};
     queue_.push_back(std::move(r));
   };
-  for (const auto& p : handled.good) {
-    make(c.good_topic,
-         c.output_format == OutputFormat::kJson ? PayloadToJson(p) : SerializeThrift(p));
+  for (size_t i = 0; i < handled.good.size(); ++i) {
+    make(c.good_topic, c.output_format == OutputFormat::kJson ? PayloadToJson(handled.good[i])
+                                                              : std::move(handled.good_thrift[i]));
   }
   for (auto& b : handled.bad) make(c.bad_topic, std::move(b));
   if (complete) pending_[id] = Pending{count, std::move(complete)};

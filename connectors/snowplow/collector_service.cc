@@ -532,8 +532,9 @@ HandledRequest CollectorService::Track(const CollectorRequest& request, const st
   p.__set_networkUserId(nuid);
 
   out.partition_key = config_.ip_as_partition_key && ip != "unknown" ? ip : env_->RandomUuid();
-  SplitResult split = SplitPayload(p, limits_, now);
+  SplitResult split = SplitPayload(std::move(p), limits_, now);
   out.good = std::move(split.good);
+  out.good_thrift = std::move(split.good_thrift);
   out.bad = std::move(split.bad);
   return out;
 }

@@ -37,9 +37,10 @@ struct CollectorResponse {
 
 struct HandledRequest {
   CollectorResponse response;
-  std::vector<CollectorPayload> good;  // payloads for streams.good
-  std::vector<std::string> bad;        // bad rows for streams.bad
-  std::string partition_key;           // the record key for all of them
+  std::vector<CollectorPayload> good;    // payloads for streams.good
+  std::vector<std::string> good_thrift;  // good[i] serialised (SerializeThrift)
+  std::vector<std::string> bad;          // bad rows for streams.bad
+  std::string partition_key;             // the record key for all of them
 };
 
 // Clock and randomness, the seam tests replace. Thread-safe.

@@ -58,14 +58,19 @@ std::string SizeViolationBadRow(const CollectorPayload& payload, const SplitLimi
          ",\"expectation\":" + JsonString(expectation) + "},\"payload\":" + JsonString(text) + "}}";
 }
 
-SplitResult SplitPayload(const CollectorPayload& payload, const SplitLimits& limits,
-                         int64_t now_ms) {
+SplitResult SplitPayload(CollectorPayload payload, const SplitLimits& limits, int64_t now_ms) {
   SplitResult result;
-  const int64_t bytes = static_cast<int64_t>(SerializeThrift(payload).size());
+  std::string serialized = SerializeThrift(payload);
+  const int64_t bytes = static_cast<int64_t>(serialized.size());
   if (bytes < limits.max_bytes) {
-    result.good.push_back(payload);
+    result.good.push_back(std::move(payload));
+    result.good_thrift.push_back(std::move(serialized));
     return result;
   }
+  auto good = [&](CollectorPayload part) {
+    result.good_thrift.push_back(SerializeThrift(part));
+    result.good.push_back(std::move(part));
+  };
   auto bad = [&](int64_t max, int64_t actual, const std::string& message) {
     result.bad.push_back(SizeViolationBadRow(payload, limits, max, actual, message, now_ms));
   };
@@ -129,14 +134,14 @@ SplitResult SplitPayload(const CollectorPayload& payload, const SplitLimits& lim
       continue;
     }
     if (batch_size + size > budget && !batch.empty()) {
-      result.good.push_back(make(batch));
+      good(make(batch));
       batch.clear();
       batch_size = 0;
     }
     batch.push_back(std::move(text));
     batch_size += size;
   }
-  if (!batch.empty()) result.good.push_back(make(batch));
+  if (!batch.empty()) good(make(batch));
   return result;
 }
 

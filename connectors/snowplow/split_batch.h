@@ -23,13 +23,13 @@ struct SplitLimits {
 };
 
 struct SplitResult {
-  std::vector<CollectorPayload> good;  // each serialises to fewer than max_bytes bytes
-  std::vector<std::string> bad;        // size_violation bad rows (JSON text)
+  std::vector<CollectorPayload> good;    // each serialises to fewer than max_bytes bytes
+  std::vector<std::string> good_thrift;  // good[i] serialised (SerializeThrift)
+  std::vector<std::string> bad;          // size_violation bad rows (JSON text)
 };
 
 // Applies the limits to `payload`. `now_ms` stamps bad rows (failure.timestamp).
-SplitResult SplitPayload(const CollectorPayload& payload, const SplitLimits& limits,
-                         int64_t now_ms);
+SplitResult SplitPayload(CollectorPayload payload, const SplitLimits& limits, int64_t now_ms);
 
 // A size_violation bad row for `payload`: failure.expectation is "oversized collector payload: "
 // + `message` (cut to the schema's 256 chars), payload is PayloadToString() cut to max_bytes/10.

@@ -45,6 +45,8 @@ TEST(SplitBatchTest, SmallPayloadIsOneGoodRecord) {
   ASSERT_EQ(r.good.size(), 1u);
   EXPECT_TRUE(r.bad.empty());
   EXPECT_EQ(r.good[0].body, Batch(3, 10));
+  ASSERT_EQ(r.good_thrift.size(), 1u);
+  EXPECT_EQ(r.good_thrift[0], SerializeThrift(r.good[0]));
 }
 
 TEST(SplitBatchTest, LargeBatchIsSplitIntoFittingPayloadsKeepingEveryEventOnce) {
@@ -54,6 +56,10 @@ TEST(SplitBatchTest, LargeBatchIsSplitIntoFittingPayloadsKeepingEveryEventOnce) 
   SplitResult r = SplitPayload(PostWith(Batch(40, 300)), limits, 0);
   EXPECT_TRUE(r.bad.empty());
   ASSERT_GT(r.good.size(), 1u);
+  ASSERT_EQ(r.good_thrift.size(), r.good.size());
+  for (size_t i = 0; i < r.good.size(); ++i) {
+    EXPECT_EQ(r.good_thrift[i], SerializeThrift(r.good[i])) << i;
+  }
   int next = 0;
   for (const auto& part : r.good) {
     EXPECT_LT(static_cast<int64_t>(SerializeThrift(part).size()), limits.max_bytes);
