@@ -1,5 +1,6 @@
 #include "connectors/snowplow/collector_server.h"
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -45,6 +46,7 @@ class CollectorServer::Impl {
       Accept(tls_acceptor_, tls_.get());
     }
     Accept(acceptor_, nullptr);
+    Sweep();
     for (int i = 0; i < c.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
     return Status::Ok();
   }
@@ -106,6 +108,17 @@ class CollectorServer::Impl {
   }
   // Accepts connections on `acceptor`; over TLS when `tls` is set.
   void Accept(tcp::acceptor& acceptor, ssl::context* tls);
+  // Answers durable requests whose acknowledgement is overdue, every tenth of ack.timeout.ms (at
+  // most every 100 ms), until the threads stop: one timer for all requests instead of one each.
+  void Sweep() {
+    const int64_t period = std::clamp<int64_t>(owner_->config().ack_timeout_ms / 10, 1, 100);
+    sweep_timer_.expires_after(std::chrono::milliseconds(period));
+    sweep_timer_.async_wait([this](beast::error_code ec) {
+      if (ec) return;
+      owner_->ExpireOverdue();
+      Sweep();
+    });
+  }
 
   CollectorServer* owner_;
   // Declared before ioc_: sessions destroyed with the io_context's pending handlers use them.
@@ -119,6 +132,7 @@ class CollectorServer::Impl {
   tcp::acceptor acceptor_{asio::make_strand(ioc_)};
   std::unique_ptr<ssl::context> tls_;  // with ssl.enable
   tcp::acceptor tls_acceptor_{asio::make_strand(ioc_)};
+  asio::steady_timer sweep_timer_{ioc_};
   std::vector<std::thread> threads_;
 };
 
@@ -136,8 +150,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
       : stream_(MakeStream(std::move(socket), tls)),
         impl_(impl),
         server_(server),
-        service_(service),
-        ack_timer_(stream_.get_executor()) {
+        service_(service) {
     beast::error_code ec;
     auto remote = socket_layer().socket().remote_endpoint(ec);
     if (!ec) remote_ = remote.address().to_string();
@@ -232,7 +245,6 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
       return;
     }
     const bool durable = config().ack_mode == AckMode::kDurable;
-    uint64_t id = 0;
     std::function<void(bool)> complete;
     if (durable) {
       complete = [self = this->shared_from_this()](bool ok) {
@@ -241,28 +253,15 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     }
     // Counted before the records become visible to Poll, so Stop() always waits for the answer.
     if (durable) ++impl_->awaiting();
-    if (!server_->EnqueueForSession(handled, &id, std::move(complete))) {
+    if (!server_->EnqueueForSession(handled, std::move(complete))) {
       Reply(SimpleResponse(503, "Service Unavailable"), keep_alive_);
       if (durable) --impl_->awaiting();
       return;
     }
-    if (!durable) {
-      Reply(response_, keep_alive_);
-      return;
-    }
-    request_id_ = id;
-    ack_timer_.expires_after(std::chrono::milliseconds(config().ack_timeout_ms));
-    ack_timer_.async_wait([self = this->shared_from_this(), id](beast::error_code ec) {
-      if (ec) return;  // cancelled: resolved in time
-      // Only the side that resolves the request answers it.
-      if (self->server_->ResolveForSession(id, false, /*timed_out=*/true)) {
-        // OnAcked(false) was posted by Resolve.
-      }
-    });
+    if (!durable) Reply(response_, keep_alive_);
   }
 
   void OnAcked(bool ok) {
-    ack_timer_.cancel();
     if (ok) {
       Reply(response_, keep_alive_);
     } else {
@@ -344,12 +343,10 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   CollectorServer::Impl* impl_;
   CollectorServer* server_;
   const CollectorService* service_;
-  asio::steady_timer ack_timer_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   CollectorResponse response_;
   std::string remote_;
-  uint64_t request_id_ = 0;
   bool keep_alive_ = false;
   bool head_ = false;
   bool first_ = true;
@@ -434,9 +431,11 @@ void CollectorServer::Stop() {
   impl_.reset();
 }
 
-bool CollectorServer::EnqueueForSession(HandledRequest& handled, uint64_t* request_id,
+bool CollectorServer::EnqueueForSession(HandledRequest& handled,
                                         std::function<void(bool)> complete) {
   const CollectorConfig& c = service_.config();
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(c.ack_timeout_ms);
   const size_t count = handled.good.size() + handled.bad.size();
   std::lock_guard<std::mutex> lock(mu_);
   if (stopped_ || queue_.size() + count > static_cast<size_t>(c.queue_max_records)) return false;
@@ -457,8 +456,7 @@ bool CollectorServer::EnqueueForSession(HandledRequest& handled, uint64_t* reque
                                                               : std::move(handled.good_thrift[i]));
   }
   for (auto& b : handled.bad) make(c.bad_topic, std::move(b));
-  if (complete) pending_[id] = Pending{count, std::move(complete)};
-  *request_id = id;
+  if (complete) pending_[id] = Pending{count, deadline, std::move(complete)};
   // A non-empty queue was announced already and is drained by the next Poll. Announced under the
   // lock, so that none is under way once BeginTermination returned (the worker's queue it wakes
   // goes away after the task stopped).
@@ -466,18 +464,23 @@ bool CollectorServer::EnqueueForSession(HandledRequest& handled, uint64_t* reque
   return true;
 }
 
-bool CollectorServer::ResolveForSession(uint64_t request_id, bool ok, bool timed_out) {
-  std::function<void(bool)> complete;
+void CollectorServer::ExpireOverdue() {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<std::function<void(bool)>> expired;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = pending_.find(request_id);
-    if (it == pending_.end()) return false;
-    complete = std::move(it->second.complete);
-    pending_.erase(it);
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (it->second.deadline > now) {
+        ++it;
+        continue;
+      }
+      expired.push_back(std::move(it->second.complete));
+      it = pending_.erase(it);
+    }
   }
-  if (timed_out) sink_healthy_ = false;
-  complete(ok);
-  return true;
+  if (expired.empty()) return;
+  sink_healthy_ = false;
+  for (auto& complete : expired) complete(false);
 }
 
 std::vector<SourceRecord> CollectorServer::Poll(size_t max) {

@@ -73,18 +73,18 @@ class CollectorServer {
   // For the server's sessions (collector_server.cc) only.
   class Impl;
   // Queues the records of one request. In durable mode `complete(ok)` is called once all are
-  // acknowledged (true), or one was dropped, the request timed out or the server stopped (false);
-  // in buffered mode `complete` is empty. Returns false (nothing queued) when the queue has no
-  // room or the server stopped.
-  bool EnqueueForSession(HandledRequest& handled, uint64_t* request_id,
-                         std::function<void(bool)> complete);
-  // Resolves a durable request with `ok` if it is still pending; false if it was not.
-  // `timed_out` marks the sink unhealthy (/sink-health) until the next acknowledgement.
-  bool ResolveForSession(uint64_t request_id, bool ok, bool timed_out);
+  // acknowledged (true), or one was dropped, the request timed out (ack.timeout.ms) or the server
+  // stopped (false); in buffered mode `complete` is empty. Returns false (nothing queued) when the
+  // queue has no room or the server stopped.
+  bool EnqueueForSession(HandledRequest& handled, std::function<void(bool)> complete);
+  // Fails the durable requests whose ack.timeout.ms has passed and marks the sink unhealthy
+  // (/sink-health) until the next acknowledgement.
+  void ExpireOverdue();
 
  private:
   struct Pending {
     size_t remaining = 0;
+    std::chrono::steady_clock::time_point deadline;  // of the acknowledgement
     std::function<void(bool)> complete;  // called once, from whichever thread resolves it
   };
 
