@@ -99,6 +99,27 @@ class PostgresSinkTest : public ::testing::Test {
     };
   }
 
+  // From now on, each row inserted into `table` logs the first word of the statement that
+  // inserted it (COPY or INSERT) in `table`_log; InsertingStatements lists them.
+  void LogInsertingStatements(const std::string& table) {
+    const std::string log = table + "_log";
+    Query("CREATE TABLE " + log + " (stmt text); CREATE FUNCTION " + log +
+          "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO " + log +
+          " VALUES (split_part(current_query(), ' ', 1)); RETURN NEW; END $$; CREATE TRIGGER " +
+          log + " BEFORE INSERT ON " + table + " FOR EACH ROW EXECUTE FUNCTION " + log + "()");
+  }
+  std::string InsertingStatements(const std::string& table) {
+    return Query("SELECT string_agg(DISTINCT stmt, ',') FROM " + table + "_log");
+  }
+
+  // A struct of (id int32, name string).
+  static SchemaPtr IdAndName() {
+    return SchemaBuilder::Struct()
+        .AddField("id", schemas::Int32())
+        .AddField("name", schemas::String())
+        .BuildOrDie();
+  }
+
   static Status PutAndFlush(PostgresSinkTask& task, std::vector<SinkRecord> records) {
     TRIBUTARY_RETURN_IF_ERROR(task.Put(records));
     return task.Flush({});
@@ -230,21 +251,15 @@ TEST_F(PostgresSinkTest, UpsertWithRecordKeyLastWriteWinsAndTombstonesDelete) {
 // Upsert COPYs a run straight into the table while none of its keys is there, and merges with
 // INSERT … ON CONFLICT otherwise; a trigger logs which statement stored each row.
 TEST_F(PostgresSinkTest, UpsertCopiesFreshKeysAndMergesPresentOnes) {
-  Query(
-      "CREATE TABLE upserts (id int PRIMARY KEY, name text); CREATE TABLE upsert_log (stmt text);"
-      "CREATE FUNCTION log_stmt() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-      "INSERT INTO upsert_log VALUES (split_part(current_query(), ' ', 1)); RETURN NEW; END $$;"
-      "CREATE TRIGGER log_stmt BEFORE INSERT ON upserts FOR EACH ROW EXECUTE FUNCTION log_stmt()");
-  auto value = SchemaBuilder::Struct()
-                   .AddField("id", schemas::Int32())
-                   .AddField("name", schemas::String())
-                   .BuildOrDie();
+  Query("CREATE TABLE upserts (id int PRIMARY KEY, name text)");
+  LogInsertingStatements("upserts");
+  auto value = IdAndName();
   auto task =
       StartTask({{"insert.mode", "upsert"}, {"pk.mode", "record_value"}, {"pk.fields", "id"}});
   int64_t offset = 0;
   // Puts rows (id, name) and returns the statements that stored them.
   auto put = [&](std::vector<std::pair<int, std::string>> rows) {
-    Query("TRUNCATE upsert_log");
+    Query("TRUNCATE upserts_log");
     std::vector<SinkRecord> records;
     for (auto& [id, name] : rows) {
       records.push_back(
@@ -253,7 +268,7 @@ TEST_F(PostgresSinkTest, UpsertCopiesFreshKeysAndMergesPresentOnes) {
     }
     Status st = PutAndFlush(*task, std::move(records));
     EXPECT_TRUE(st.ok()) << st.ToString();
-    return Query("SELECT string_agg(DISTINCT stmt, ',') FROM upsert_log");
+    return InsertingStatements("upserts");
   };
   EXPECT_EQ(put({{1, "a"}, {2, "b"}, {1, "a2"}}), "COPY");
   EXPECT_EQ(put({{2, "b2"}, {3, "c"}}), "INSERT");  // 2 is there: the COPY is undone, merged
@@ -265,13 +280,8 @@ TEST_F(PostgresSinkTest, UpsertCopiesFreshKeysAndMergesPresentOnes) {
 
 // The unique index may list the key columns in another order, and include other columns.
 TEST_F(PostgresSinkTest, UpsertCopiesIntoATableWithACompositeKeyInAnotherOrder) {
-  Query(
-      "CREATE TABLE upserts2 (a int, b text, v text, PRIMARY KEY (b, a) INCLUDE (v));"
-      "CREATE TABLE upsert2_log (stmt text);"
-      "CREATE FUNCTION log_stmt2() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-      "INSERT INTO upsert2_log VALUES (split_part(current_query(), ' ', 1)); RETURN NEW; END $$;"
-      "CREATE TRIGGER log_stmt2 BEFORE INSERT ON upserts2 FOR EACH ROW EXECUTE FUNCTION "
-      "log_stmt2()");
+  Query("CREATE TABLE upserts2 (a int, b text, v text, PRIMARY KEY (b, a) INCLUDE (v))");
+  LogInsertingStatements("upserts2");
   auto value = SchemaBuilder::Struct()
                    .AddField("a", schemas::Int32())
                    .AddField("b", schemas::String())
@@ -284,7 +294,7 @@ TEST_F(PostgresSinkTest, UpsertCopiesIntoATableWithACompositeKeyInAnotherOrder) 
                                                      {"b", Value::String("x")},
                                                      {"v", Value::String("v1")}}))})
                   .ok());
-  EXPECT_EQ(Query("SELECT string_agg(DISTINCT stmt, ',') FROM upsert2_log"), "COPY");
+  EXPECT_EQ(InsertingStatements("upserts2"), "COPY");
   EXPECT_EQ(Query("SELECT a || b || v FROM upserts2"), "1xv1");
 }
 
@@ -292,10 +302,7 @@ TEST_F(PostgresSinkTest, UpsertCopiesIntoATableWithACompositeKeyInAnotherOrder) 
 // fails as INSERT … ON CONFLICT does.
 TEST_F(PostgresSinkTest, UpsertWithoutUniqueKeyIndexFailsWithoutWriting) {
   Query("CREATE TABLE upserts_nokey (id int, name text)");
-  auto value = SchemaBuilder::Struct()
-                   .AddField("id", schemas::Int32())
-                   .AddField("name", schemas::String())
-                   .BuildOrDie();
+  auto value = IdAndName();
   auto task =
       StartTask({{"insert.mode", "upsert"}, {"pk.mode", "record_value"}, {"pk.fields", "id"}});
   Status st = PutAndFlush(
