@@ -4,7 +4,10 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
+#include <set>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -740,6 +743,87 @@ TEST_F(WorkerTaskTest, SourceWhosePollNeverWaitsIsPolledOnTheTaskThreadWhenWoken
   EXPECT_TRUE(source->PolledOnTheTaskThread());
   worker_task->Stop();
   ASSERT_TRUE(worker_task->AwaitStop(seconds(15)));
+}
+
+// Emits one record per key of `keys` (string keys) to `topic`, once; remembers the partition
+// Kafka acknowledged each one in.
+class KeyedSourceTask : public SourceTask {
+ public:
+  KeyedSourceTask(std::string topic, std::vector<std::string> keys)
+      : topic_(std::move(topic)), keys_(std::move(keys)) {}
+  std::string Version() const override { return "test"; }
+  Status Start(const ConfigMap&) override { return Status::Ok(); }
+  Result<std::vector<SourceRecord>> Poll() override {
+    std::vector<SourceRecord> records;
+    if (sent_) {
+      std::this_thread::sleep_for(milliseconds(5));
+      return records;
+    }
+    sent_ = true;
+    for (const std::string& key : keys_) {
+      SourceRecord r;
+      r.topic = topic_;
+      r.key_schema = schemas::String();
+      r.key = Value::String(key);
+      r.value_schema = schemas::String();
+      r.value = Value::String("v");
+      records.push_back(std::move(r));
+    }
+    return records;
+  }
+  void CommitRecord(const SourceRecord& record, const RecordMetadata* metadata) override {
+    if (metadata == nullptr) return;
+    std::lock_guard lock(mutex_);
+    partitions_[record.key.as_string()] = metadata->partition;
+  }
+  void Stop() override {}
+  std::map<std::string, int32_t> Partitions() {
+    std::lock_guard lock(mutex_);
+    return partitions_;
+  }
+
+ private:
+  std::string topic_;
+  std::vector<std::string> keys_;
+  bool sent_ = false;
+  std::mutex mutex_;
+  std::map<std::string, int32_t> partitions_;
+};
+
+// CRC-32 (IEEE, as zlib's crc32()), bit by bit: the hash of librdkafka's default partitioner.
+uint32_t Crc32(std::string_view bytes) {
+  uint32_t crc = 0xFFFFFFFFu;
+  for (unsigned char c : bytes) {
+    crc ^= c;
+    for (int i = 0; i < 8; ++i) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+TEST_F(WorkerTaskTest, SourceKeysChooseThePartitionAsLibrdkafkasDefaultPartitioner) {
+  // Keyed records go where librdkafka's consistent_random partitioner puts them (CRC-32 of the
+  // key modulo the partition count) on a topic with several partitions; a topic with one
+  // partition skips the hash.
+  ASSERT_TRUE(broker_->CreateTopic("keyed3", 3).ok());
+  std::vector<std::string> keys;
+  for (int i = 0; i < 60; ++i) keys.push_back("key-" + std::to_string(i * 7919));
+  for (const auto& [topic, count] : {std::pair<std::string, uint32_t>{"keyed3", 3},
+                                     std::pair<std::string, uint32_t>{"numbers", 1}}) {
+    auto task = std::make_unique<KeyedSourceTask>(topic, keys);
+    KeyedSourceTask* source = task.get();
+    auto worker_task = NewWorkerSourceTask("keyed-" + topic, std::move(task), {}, seconds(60));
+    worker_task->Start();
+    ASSERT_TRUE(WaitUntil([&] { return source->Partitions().size() == keys.size(); }, seconds(30)));
+    std::map<std::string, int32_t> partitions = source->Partitions();
+    std::set<int32_t> used;
+    for (const std::string& key : keys) {
+      EXPECT_EQ(partitions[key], static_cast<int32_t>(Crc32(key) % count)) << topic << " " << key;
+      used.insert(partitions[key]);
+    }
+    EXPECT_EQ(used.size(), count) << topic;
+    worker_task->Stop();
+    ASSERT_TRUE(worker_task->AwaitStop(seconds(15)));
+  }
 }
 
 }  // namespace
