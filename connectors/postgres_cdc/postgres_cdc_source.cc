@@ -808,7 +808,7 @@ Value PostgresCdcSourceTask::StreamSourceBlock(uint32_t oid, const TableSchemas&
   return source_blocks_.Get(StreamSourceInfo(table));
 }
 
-SourceRecord PostgresCdcSourceTask::MakeRecord(const std::string& topic, ChangeEvent event) const {
+SourceRecord PostgresCdcSourceTask::MakeRecord(const std::string& topic, ChangeEvent event) {
   SourceRecord record;
   record.topic = topic;
   record.key_schema = std::move(event.key_schema);
@@ -816,15 +816,21 @@ SourceRecord PostgresCdcSourceTask::MakeRecord(const std::string& topic, ChangeE
   record.value_schema = std::move(event.value_schema);
   record.value = std::move(event.value);
   record.source_partition = partition_;
-  record.source_offset = position_.ToOffset();
+  // The offset is added by Poll to the last record of its batch only (see AttachOffset).
+  record_position_ = position_;
   return record;
+}
+
+void PostgresCdcSourceTask::AttachOffset(std::vector<SourceRecord>& out) const {
+  if (!out.empty() && out.back().source_offset.empty()) {
+    out.back().source_offset = record_position_.ToOffset();
+  }
 }
 
 Status PostgresCdcSourceTask::HandleChange(const PgoutputMessage& message, Lsn lsn,
                                            std::vector<SourceRecord>& out) {
   // Position bookkeeping happens for every change, emitted or not, so that counting changes at
   // one LSN gives the same result on every replay of the transaction.
-  prev_position_ = position_;
   if (position_.lsn == lsn && position_.events_at_lsn > 0) {
     ++position_.events_at_lsn;
   } else {
@@ -842,7 +848,6 @@ Status PostgresCdcSourceTask::HandleChange(const PgoutputMessage& message, Lsn l
     resume_.reset();
   }
 
-  size_t first = out.size();
   int64_t ts_ns = NowNanos();
   auto table_of = [&](uint32_t oid) -> Result<const TableSchemas*> {
     auto it = tables_.find(oid);
@@ -968,12 +973,6 @@ Status PostgresCdcSourceTask::HandleChange(const PgoutputMessage& message, Lsn l
                                t->BuildTruncateEvent(StreamSourceInfo(*t), ts_ns, tx_block(*t))));
     }
   }
-  // Only the last record of a change carries the position after it: if the worker stored the
-  // offset of an earlier one, the whole change is replayed after a restart.
-  if (out.size() > first + 1) {
-    SourceMap before_change = prev_position_.ToOffset();
-    for (size_t i = first; i + 1 < out.size(); ++i) out[i].source_offset = before_change;
-  }
   return Status::Ok();
 }
 
@@ -997,7 +996,6 @@ Status PostgresCdcSourceTask::HandleMessage(const XLogData& data, std::vector<So
   }
   if (auto* commit = std::get_if<CommitMessage>(&message)) {
     in_transaction_ = false;
-    prev_position_ = position_;
     position_.lsn_commit = commit->end_lsn;
     position_.lsn = commit->end_lsn;
     position_.events_at_lsn = 0;
@@ -1072,7 +1070,6 @@ Status PostgresCdcSourceTask::HandleNonTransactionalMessage(const LogicalMessage
   if (in_transaction_) {
     return Status::DataError("pgoutput non-transactional message inside a transaction");
   }
-  prev_position_ = position_;
   if (position_.lsn == lsn && position_.events_at_lsn > 0) {
     ++position_.events_at_lsn;
   } else {
@@ -1218,6 +1215,11 @@ Result<std::vector<SourceRecord>> PostgresCdcSourceTask::Poll() {
     }
     const auto& data = std::get<XLogData>(*decoded);
     received_ = std::max(received_, data.wal_start);
+    // Room for a full batch (up to 4096 records) once there is data, not on idle polls: growing
+    // the vector moved every record about once more.
+    if (out.capacity() == 0) {
+      out.reserve(static_cast<size_t>(std::min<int64_t>(config_.max_batch_size, 4096)) + 2);
+    }
     Status st = HandleMessage(data, out);
     if (!st.ok()) return st.WithRetriable(false);
   }
@@ -1236,6 +1238,7 @@ Result<std::vector<SourceRecord>> PostgresCdcSourceTask::Poll() {
     // Records already decoded are handed over: their offsets are consistent and the reconnect
     // resumes after them.
   }
+  AttachOffset(out);
   return out;
 }
 

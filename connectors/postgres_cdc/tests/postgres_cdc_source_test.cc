@@ -165,7 +165,9 @@ TEST_F(PostgresCdcSourceTest, InsertUpdateDeleteAsDebeziumWritesThem) {
   Sql("CREATE TABLE s1_customers (id serial PRIMARY KEY, first_name text NOT NULL, "
       "email text)");
   FakeContext context;
-  auto task = StartTask(Props("s1", {{"snapshot.mode", "no_data"}}), context);
+  // Batches of one change: each change's last record carries its offset.
+  auto task =
+      StartTask(Props("s1", {{"snapshot.mode", "no_data"}, {"max.batch.size", "1"}}), context);
   StartStreaming(*task);
   Sql("INSERT INTO s1_customers (first_name, email) VALUES ('Anne', 'annek@noanswer.org')");
   Sql("UPDATE s1_customers SET first_name = 'Anne Marie' WHERE id = 1");
@@ -218,8 +220,10 @@ TEST_F(PostgresCdcSourceTest, InsertUpdateDeleteAsDebeziumWritesThem) {
 
   EXPECT_TRUE(records[3].value.is_null());  // tombstone
   EXPECT_EQ(records[3].value_schema, nullptr);
-  // The delete carries the position before it, the tombstone the position after it.
-  EXPECT_NE(records[2].source_offset, records[3].source_offset);
+  // The delete carries no offset, the tombstone (the change's last record) the position after
+  // the change: a half-stored change is replayed whole.
+  EXPECT_TRUE(records[2].source_offset.empty());
+  EXPECT_FALSE(records[3].source_offset.empty());
   task->Stop();
 }
 
@@ -338,7 +342,8 @@ TEST_F(PostgresCdcSourceTest, SnapshotThenStreamingLosesAndDoublesNothing) {
 TEST_F(PostgresCdcSourceTest, RestartResumesExactlyAfterStoredChangeAndConfirmsSlot) {
   Sql("CREATE TABLE s4_t (id int PRIMARY KEY)");
   FakeContext context;
-  ConfigMap props = Props("s4", {{"snapshot.mode", "no_data"}});
+  // Batches of one change, so that an offset mid-transaction can be stored.
+  ConfigMap props = Props("s4", {{"snapshot.mode", "no_data"}, {"max.batch.size", "1"}});
   auto task = StartTask(props, context);
   StartStreaming(*task);
   // Several transactions; the second one has 5 rows from one statement.
@@ -380,6 +385,68 @@ TEST_F(PostgresCdcSourceTest, RestartResumesExactlyAfterStoredChangeAndConfirmsS
   ASSERT_EQ(last.size(), 1u);
   EXPECT_EQ(Str(last[0].value, {"after", "id"}), "9");
   third->Stop();
+}
+
+TEST_F(PostgresCdcSourceTest, OnlyTheLastRecordOfABatchCarriesTheOffsetAndARestartResumesThere) {
+  Sql("CREATE TABLE s9_t (id int PRIMARY KEY)");
+  FakeContext context;
+  ConfigMap props = Props("s9", {{"snapshot.mode", "no_data"}, {"max.batch.size", "20"}});
+  auto task = StartTask(props, context);
+  StartStreaming(*task);
+  // Deletes (two records per change, the tombstone last) and inserts in one transaction.
+  Sql("INSERT INTO s9_t SELECT generate_series(1, 30)");
+  Sql("BEGIN; DELETE FROM s9_t WHERE id <= 10; INSERT INTO s9_t SELECT generate_series(31, 60); "
+      "COMMIT");
+  const size_t total = 30 + 2 * 10 + 30;
+  std::vector<SourceRecord> all;
+  std::vector<size_t> batch_ends;  // index in `all` of each batch's last record
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (all.size() < total && std::chrono::steady_clock::now() < deadline) {
+    auto polled = task->Poll();
+    ASSERT_TRUE(polled.ok()) << polled.status().ToString();
+    for (size_t i = 0; i < polled->size(); ++i) {
+      SourceRecord& r = (*polled)[i];
+      ASSERT_EQ(r.topic, "dbserver1.public.s9_t");
+      EXPECT_EQ(r.source_offset.empty(), i + 1 != polled->size()) << "record " << all.size();
+      all.push_back(std::move(r));
+    }
+    if (!polled->empty()) batch_ends.push_back(all.size() - 1);
+  }
+  ASSERT_EQ(all.size(), total);
+  ASSERT_GE(batch_ends.size(), 3u);  // at most 20 records per batch
+  for (size_t end : batch_ends) {
+    const SourceMap& offset = all[end].source_offset;
+    // The position after the batch's last change: its own event's lsn; never a delete whose
+    // tombstone is still to come.
+    EXPECT_FALSE(Str(all[end].value, {"op"}) == "d") << end;
+    const Value* source = all[end].value.is_null() ? Path(all[end - 1].value, {"source"})
+                                                   : Path(all[end].value, {"source"});
+    ASSERT_TRUE(source != nullptr);
+    EXPECT_EQ(offset.at("lsn").as_int64(), std::stoll(Str(*source, {"lsn"}))) << end;
+    EXPECT_EQ(offset.at("txId").as_int64(), std::stoll(Str(*source, {"txId"}))) << end;
+  }
+  // Stored at the end of a batch inside the second transaction: a restart emits exactly the
+  // records after it.
+  size_t stored = batch_ends.back();
+  for (size_t end : batch_ends) {
+    if (end > 30 && end + 1 < total) {
+      stored = end;
+      break;
+    }
+  }
+  ASSERT_LT(stored + 1, total);
+  context.Store(all[stored]);
+  task->Stop();
+  task.reset();
+  auto again = StartTask(props, context);
+  auto resumed = PollN(*again, total - stored - 1);
+  ASSERT_EQ(resumed.size(), total - stored - 1);
+  for (size_t i = 0; i < resumed.size(); ++i) {
+    const SourceRecord& want = all[stored + 1 + i];
+    EXPECT_EQ(Str(resumed[i].key, {"id"}), Str(want.key, {"id"})) << i;
+    EXPECT_EQ(resumed[i].value.is_null(), want.value.is_null()) << i;
+  }
+  again->Stop();
 }
 
 TEST_F(PostgresCdcSourceTest, HundredThousandRowTransaction) {
@@ -490,8 +557,9 @@ TEST_F(PostgresCdcSourceTest, LogicalDecodingMessagesFilteredByPrefixAndNotRepea
   if (std::stoi(*version) < 140000) GTEST_SKIP() << "pgoutput sends messages from PostgreSQL 14";
   Sql("CREATE TABLE m1_t (id int PRIMARY KEY)");
   FakeContext context;
-  ConfigMap props =
-      Props("m1", {{"snapshot.mode", "no_data"}, {"message.prefix.exclude.list", "skip.*"}});
+  ConfigMap props = Props("m1", {{"snapshot.mode", "no_data"},
+                                 {"message.prefix.exclude.list", "skip.*"},
+                                 {"max.batch.size", "1"}});
   auto task = StartTask(props, context);
   StartStreaming(*task);
   Sql("BEGIN; INSERT INTO m1_t VALUES (1); "
