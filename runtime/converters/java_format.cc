@@ -4,40 +4,131 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <type_traits>
 
 namespace tributary::runtime {
 
 namespace {
 
-// Renders shortest digits `digits` (no sign, no dot) with decimal exponent `exp10` (value is
-// d.ddd × 10^exp10) the way Java's Double/Float.toString does.
-std::string JavaFloatingText(bool negative, const std::string& digits, int exp10) {
-  std::string out = negative ? "-" : "";
+// Java's Double/Float.toString of a finite, nonzero `value`: the shortest round-tripping digits
+// d.ddd × 10^exp10, as plain text ("123.45", "0.001") when 10^-3 <= |value| < 10^7, else as
+// "d.dddEexp". Written into a local buffer (JsonConverter writes every double of every record
+// through here: std::string pieces cost about as much as finding the digits).
+template <typename T>
+std::string FiniteFloatingToJava(T value) {
+  char buf[64];
+  // Scientific form of the shortest round-tripping representation: "-1.2345e+02".
+  const char* end = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::scientific).ptr;
+  const char* p = buf;
+  const bool negative = *p == '-';
+  if (negative) ++p;
+  char digits[32];  // at most 17 significant digits (double)
+  size_t n = 0;
+  for (; p < end && *p != 'e'; ++p) {
+    if (*p != '.') digits[n++] = *p;
+  }
+  while (n > 1 && digits[n - 1] == '0') --n;
+  int exp10 = 0;
+  bool exp_negative = false;
+  if (p < end) {  // at 'e'
+    ++p;
+    exp_negative = *p == '-';
+    if (*p == '-' || *p == '+') ++p;
+    for (; p < end; ++p) exp10 = exp10 * 10 + (*p - '0');
+  }
+  if (exp_negative) exp10 = -exp10;
+
+  char out[64];
+  char* o = out;
+  if (negative) *o++ = '-';
+  auto put = [&o](const char* from, size_t count) {
+    std::memcpy(o, from, count);
+    o += count;
+  };
   if (exp10 >= -3 && exp10 < 7) {
     if (exp10 >= 0) {
-      size_t int_len = static_cast<size_t>(exp10) + 1;
-      if (digits.size() <= int_len) {
-        out += digits;
-        out.append(int_len - digits.size(), '0');
-        out += ".0";
+      const auto int_len = static_cast<size_t>(exp10) + 1;
+      if (n <= int_len) {
+        put(digits, n);
+        std::memset(o, '0', int_len - n);
+        o += int_len - n;
+        put(".0", 2);
       } else {
-        out += digits.substr(0, int_len);
-        out += '.';
-        out += digits.substr(int_len);
+        put(digits, int_len);
+        *o++ = '.';
+        put(digits + int_len, n - int_len);
       }
     } else {
-      out += "0.";
-      out.append(static_cast<size_t>(-exp10 - 1), '0');
-      out += digits;
+      put("0.", 2);
+      std::memset(o, '0', static_cast<size_t>(-exp10 - 1));
+      o += -exp10 - 1;
+      put(digits, n);
     }
-    return out;
+  } else {
+    *o++ = digits[0];
+    *o++ = '.';
+    if (n > 1) {
+      put(digits + 1, n - 1);
+    } else {
+      *o++ = '0';
+    }
+    *o++ = 'E';
+    o = std::to_chars(o, out + sizeof(out), exp10).ptr;
   }
-  out += digits[0];
-  out += '.';
-  out += digits.size() > 1 ? digits.substr(1) : "0";
-  out += 'E';
-  out += std::to_string(exp10);
-  return out;
+  return std::string(out, o);
+}
+
+// Java's Double.toString of `value` when it is a short decimal in the plain range: m × 10^-k
+// for integers m < 10^15 and k <= 9, with 10^-3 <= |value| < 10^7 ("17.45", "0.00123",
+// "1234567.0"), found without the general shortest-digits search; false (nothing written) for
+// any other value. Exact: m × 10^-k converts to `value` (checked: m and 10^k are exact doubles,
+// so the division rounds the true quotient once, as parsing does), and no shorter decimal
+// converts to it, because distinct decimals of at most 15 significant digits convert to distinct
+// doubles (DBL_DIG); so these are the digits FiniteFloatingToJava would find.
+bool ShortDecimalToJava(double value, std::string* out) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+  const double magnitude = std::fabs(value);
+  if (!(magnitude >= 1e-3 && magnitude < 1e7)) return false;
+  for (int k = 0; k < 10; ++k) {
+    const double scaled = magnitude * kPow10[k];
+    if (scaled >= 1e15) return false;
+    if (scaled != std::floor(scaled)) continue;
+    const auto m = static_cast<uint64_t>(scaled);
+    if (static_cast<double>(m) / kPow10[k] != magnitude) continue;
+    // m as digits, then the point inserted k digits from the end (zeros in front when m has
+    // fewer digits); trailing zeros of the fraction dropped, at least one kept.
+    char digits[24];
+    char* digits_end = std::to_chars(digits, digits + sizeof(digits), m).ptr;
+    const auto n = static_cast<size_t>(digits_end - digits);
+    const auto frac = static_cast<size_t>(k);
+    char text[48];
+    char* o = text;
+    if (value < 0) *o++ = '-';
+    if (n > frac) {
+      std::memcpy(o, digits, n - frac);
+      o += n - frac;
+    } else {
+      *o++ = '0';
+    }
+    *o++ = '.';
+    if (n < frac) {
+      std::memset(o, '0', frac - n);
+      o += frac - n;
+    }
+    const size_t from = n > frac ? n - frac : 0;
+    size_t last = n;
+    while (last > from && digits[last - 1] == '0') --last;
+    if (last == from && n >= frac) {
+      *o++ = '0';
+    } else {
+      std::memcpy(o, digits + from, last - from);
+      o += last - from;
+    }
+    out->assign(text, o);
+    return true;
+  }
+  return false;
 }
 
 template <typename T>
@@ -45,23 +136,11 @@ std::string FloatingToJava(T value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
   if (value == 0) return std::signbit(value) ? "-0.0" : "0.0";
-  char buf[64];
-  // Scientific form of the shortest round-tripping representation: "-1.2345e+02".
-  auto res = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::scientific);
-  std::string_view text(buf, static_cast<size_t>(res.ptr - buf));
-  bool negative = false;
-  if (text[0] == '-') {
-    negative = true;
-    text.remove_prefix(1);
+  if constexpr (std::is_same_v<T, double>) {
+    std::string text;
+    if (ShortDecimalToJava(value, &text)) return text;
   }
-  size_t e = text.find('e');
-  std::string digits;
-  for (char c : text.substr(0, e)) {
-    if (c != '.') digits += c;
-  }
-  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
-  int exp10 = std::atoi(std::string(text.substr(e + 1)).c_str());
-  return JavaFloatingText(negative, digits, exp10);
+  return FiniteFloatingToJava(value);
 }
 
 constexpr char kBase64Alphabet[] =

@@ -26,6 +26,22 @@ TEST(JavaFormatTest, DoubleToStringMatchesJava) {
   EXPECT_EQ(JavaDoubleToString(-0.0), "-0.0");
   EXPECT_EQ(JavaDoubleToString(std::nan("")), "NaN");
   EXPECT_EQ(JavaDoubleToString(-std::numeric_limits<double>::infinity()), "-Infinity");
+  EXPECT_EQ(JavaDoubleToString(123.456), "123.456");
+  EXPECT_EQ(JavaDoubleToString(-17.45), "-17.45");
+  EXPECT_EQ(JavaDoubleToString(9999999.0), "9999999.0");
+  EXPECT_EQ(JavaDoubleToString(12345.678e10), "1.2345678E14");
+  EXPECT_EQ(JavaDoubleToString(-1.0e-5), "-1.0E-5");
+  EXPECT_EQ(JavaDoubleToString(0.00123), "0.00123");
+  EXPECT_EQ(JavaDoubleToString(std::numeric_limits<double>::max()), "1.7976931348623157E308");
+  EXPECT_EQ(JavaDoubleToString(std::numeric_limits<double>::infinity()), "Infinity");
+  // Short decimals (a path of their own) and their neighbours (the general one).
+  EXPECT_EQ(JavaDoubleToString(999999.999), "999999.999");
+  EXPECT_EQ(JavaDoubleToString(100.5), "100.5");
+  EXPECT_EQ(JavaDoubleToString(0.45), "0.45");
+  EXPECT_EQ(JavaDoubleToString(123456789012.345), "1.23456789012345E11");
+  EXPECT_EQ(JavaDoubleToString(0.1 + 0.2), "0.30000000000000004");
+  EXPECT_EQ(JavaDoubleToString(1.0 / 3), "0.3333333333333333");
+  EXPECT_EQ(JavaDoubleToString(std::nextafter(17.45, 100.0)), "17.450000000000003");
   EXPECT_EQ(JavaFloatToString(0.1f), "0.1");
   EXPECT_EQ(JavaFloatToString(1.0e10f), "1.0E10");
   EXPECT_EQ(JavaFloatToString(3.4028235e38f), "3.4028235E38");
