@@ -373,6 +373,37 @@ void WriteFloating(JsonWriter& w, double d, bool is_float32) {
   }
 }
 
+// The struct fields most records are made of, written without a call of WriteValue: a non-null
+// string, integer or boolean of the schema's own type and no Connect logical type (those are
+// checked by WriteValue). Writes exactly what WriteValue would and returns true, or writes nothing
+// and returns false.
+inline bool WritePlainLeaf(JsonWriter& w, const Schema* schema, const Value& value) {
+  static constexpr std::string_view kLogicalPrefix = "org.apache.kafka.connect.data.";
+  if (schema == nullptr || (schema->name() && schema->name()->starts_with(kLogicalPrefix))) {
+    return false;
+  }
+  switch (value.kind()) {
+    case ValueKind::kString:
+      if (schema->type() != SchemaType::kString) return false;
+      w.String(value.as_string());
+      return true;
+    case ValueKind::kInt64:
+      if (schema->type() != SchemaType::kInt64) return false;
+      w.Int64(value.as_int64());
+      return true;
+    case ValueKind::kInt32:
+      if (schema->type() != SchemaType::kInt32) return false;
+      w.Int64(value.as_int32());
+      return true;
+    case ValueKind::kBoolean:
+      if (schema->type() != SchemaType::kBoolean) return false;
+      w.Bool(value.as_bool());
+      return true;
+    default:
+      return false;
+  }
+}
+
 Status WriteDecimal(JsonWriter& w, const Schema* schema, const DecimalValue& d,
                     const WriteOptions& opt) {
   if (!WellFormedUnscaled(d.unscaled)) {
@@ -662,7 +693,9 @@ Status WriteValue(JsonWriter& w, const SchemaPtr& schema, const Value& value,
         const std::vector<Field>& fields = struct_schema->fields();
         for (size_t i = 0; i < fields.size(); ++i) {
           w.RenderedKey(keys.Key(i));
-          TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, fields[i].schema, s.Get(fields[i].index), opt));
+          const Value& field_value = s.Get(fields[i].index);
+          if (WritePlainLeaf(w, fields[i].schema.get(), field_value)) continue;
+          TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, fields[i].schema, field_value, opt));
         }
       } else {
         for (const Field& field : struct_schema->fields()) {
