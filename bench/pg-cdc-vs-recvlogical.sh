@@ -18,9 +18,10 @@
 # examples; each event carries its Connect schema, ~3 KB) and, as a second row, false (a common
 # production setting): SCHEMAS_ENABLE lists the settings to run, each on its own slot in every run.
 # Environment (besides lib.sh's): RECORDS, RUNS, TX_COUNT (default 4), SCHEMAS_ENABLE ("true false"),
-# THREAD_CPU=1 (also log each worker thread's CPU per change),
+# THREAD_CPU=1 (also log each worker thread's CPU per change and the dev-broker's),
 # PARTITIONS (of each topic, default 1 as Debezium's topics), CDC_PROPS (extra connector
-# properties, newline-separated), PG_OPTS (extra `postgres` options), TRIBUTARY_PG_BINDIR (server
+# properties, newline-separated), WORKER_PROPS (extra worker properties, newline-separated, e.g.
+# producer.* settings), PG_OPTS (extra `postgres` options), TRIBUTARY_PG_BINDIR (server
 # binaries), TIMEOUT_S.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -56,6 +57,11 @@ for ((run = 1; run <= RUNS; run++)); do
   for mode in "${modes[@]}"; do topics+=("$(prefix_of "$run" "$mode").public.bench_t:$PARTITIONS"); done
 done
 start_broker "${topics[@]}"
+# The dev-broker's pid (start_broker spawned it last), for THREAD_CPU's broker line.
+broker_pid=""
+[[ -z "${BOOTSTRAP_SERVERS:-}" ]] && broker_pid="$LAST_PID"
+# CPU ticks (user + system) of process $1 so far.
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 
 # The table, the publication, and every slot before the changes, so that all decode the same WAL.
 sql bench "CREATE TABLE bench_t (id BIGINT PRIMARY KEY, user_id INT NOT NULL, url TEXT NOT NULL,
@@ -134,6 +140,7 @@ value.converter.schemas.enable=$mode
 offset.storage.file.filename=$BENCH_TMP/worker-$port.offsets
 offset.flush.interval.ms=${FLUSH_MS:-20}
 listeners=http://127.0.0.1:$port
+${WORKER_PROPS:-}
 EOF
     cat >"$BENCH_TMP/cdc.properties" <<EOF
 name=bench-pg-cdc-$prefix
@@ -150,6 +157,8 @@ publication.name=bench_pub
 snapshot.mode=no_data
 ${CDC_PROPS:-}
 EOF
+    broker_ticks=0
+    [[ -n "$broker_pid" ]] && broker_ticks="$(cpu_ticks "$broker_pid")"
     start="$(now)"
     spawn "$BENCH_TMP/tributary-$prefix.out" "$BENCH_TMP/tributary-$prefix.err" \
       "$TRIBUTARY" standalone "$BENCH_TMP/worker.properties" "$BENCH_TMP/cdc.properties"
@@ -179,6 +188,11 @@ EOF
           sub(/\).*$/, "", name); tid = $1; sub(/^.*\) /, "");
           us = ($12 + $13) / hz * 1000000 / n; if (us > 0) printf "%s/%s %.2f µs/change\n", name, tid, us }' "$stat"
       done | sort -t' ' -k2 -rn | head -n 8 | while read -r line; do log "  thread $line"; done
+      # The broker receives every byte Tributary sends, on the same cores.
+      if [[ -n "$broker_pid" ]]; then
+        log "  dev-broker $(awk -v a="$broker_ticks" -v b="$(cpu_ticks "$broker_pid")" \
+          -v hz="$(getconf CLK_TCK)" -v n="$RECORDS" 'BEGIN { printf "%.2f", (b - a) / hz * 1000000 / n }') µs/change (whole process, same window)"
+      fi
     fi
     stop_pid "$pid"
     got="$(produced_count "$topic" "$PARTITIONS")"
