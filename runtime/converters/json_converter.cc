@@ -845,6 +845,396 @@ size_t EnvelopePrefixLength(std::string_view input, size_t schema_end) {
   return i;
 }
 
+// Whether SchemaGuidedReader can read values of `schema`: anything but arrays and maps.
+bool SchemaGuidedReadable(const Schema& schema) {
+  switch (schema.type()) {
+    case SchemaType::kArray:
+    case SchemaType::kMap:
+      return false;
+    case SchemaType::kStruct:
+      return std::all_of(schema.fields().begin(), schema.fields().end(),
+                         [](const Field& f) { return SchemaGuidedReadable(*f.schema); });
+    default:
+      return true;
+  }
+}
+
+// The bytes of the UTF-8 sequence at `p` (which starts with a byte from 0x80 up), or 0 if it is
+// not well-formed (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), exactly
+// the sequences rapidjson's validating reader accepts.
+size_t Utf8SequenceLength(const char* p, const char* end) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(p[i]); };
+  auto in = [&](size_t i, unsigned lo, unsigned hi) {
+    return p + i < end && byte(i) >= lo && byte(i) <= hi;
+  };
+  const unsigned c = byte(0);
+  if (c >= 0xC2 && c <= 0xDF) return in(1, 0x80, 0xBF) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    unsigned lo = c == 0xE0 ? 0xA0 : 0x80;
+    unsigned hi = c == 0xED ? 0x9F : 0xBF;
+    return in(1, lo, hi) && in(2, 0x80, 0xBF) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    unsigned lo = c == 0xF0 ? 0x90 : 0x80;
+    unsigned hi = c == 0xF4 ? 0x8F : 0xBF;
+    return in(1, lo, hi) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4 : 0;
+  }
+  return 0;
+}
+
+// Reads the JSON text of one value straight into a Connect value by following its schema, with
+// no JsonNode tree in between: the payload of records that repeat a schema
+// (ToConnectDataSameSchema). It reads the shapes records usually have (structs, primitives,
+// bytes, logical types, nulls and defaults) and gives up on anything else: arrays and maps
+// (SchemaGuidedReadable), a number with an exponent or an integer part of over 300 digits, a \u
+// escape, a float written as a string ("NaN"), a struct member the schema lacks or one given
+// twice, a value ParseJson + ToConnect would reject, malformed JSON. Giving up (nullopt) sends
+// the record to that full parse, so a value returned here is the one it would return, and every
+// error comes from it.
+class SchemaGuidedReader {
+ public:
+  // `text`: one JSON value, whitespace around it allowed (what ParseJson takes).
+  SchemaGuidedReader(std::string_view text, bool replace_null_with_default)
+      : p_(text.data()),
+        end_(text.data() + text.size()),
+        replace_null_with_default_(replace_null_with_default) {}
+
+  std::optional<Value> Read(const SchemaPtr& schema) {
+    Value value;
+    if (!ReadValue(schema, &value)) return std::nullopt;
+    SkipSpace();
+    if (p_ != end_) return std::nullopt;
+    return value;
+  }
+
+ private:
+  // The largest integer part read; rapidjson rejects numbers above ~1.8e308 ("too big").
+  static constexpr ptrdiff_t kMaxIntegerDigits = 300;
+
+  static bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+  void SkipSpace() {
+    while (p_ != end_ && IsJsonSpace(*p_)) ++p_;
+  }
+  bool Literal(std::string_view word) {
+    if (static_cast<size_t>(end_ - p_) < word.size() || std::memcmp(p_, word.data(), word.size()))
+      return false;
+    p_ += word.size();
+    return true;
+  }
+
+  // ToConnect's value for a null or missing JSON value: the default, null, or (required field)
+  // an error, which gives up.
+  bool NullValue(const Schema& schema, Value* out) const {
+    if (schema.default_value() != nullptr && replace_null_with_default_) {
+      *out = *schema.default_value();
+      return true;
+    }
+    if (!schema.optional()) return false;
+    *out = Value();
+    return true;
+  }
+
+  bool ReadValue(const SchemaPtr& schema_ptr, Value* out) {
+    SkipSpace();
+    if (p_ == end_) return false;
+    const Schema& schema = *schema_ptr;
+    if (*p_ == 'n') return Literal("null") && NullValue(schema, out);
+    if (schema.name()) {
+      if (schema.IsLogical(Decimal::kLogicalName)) return ReadDecimal(schema, out);
+      bool date_or_time =
+          schema.IsLogical(Date::kLogicalName) || schema.IsLogical(Time::kLogicalName);
+      if (date_or_time || schema.IsLogical(Timestamp::kLogicalName)) {
+        int64_t v = 0;
+        if (!ReadInteger(&v)) return false;
+        if (!date_or_time) {
+          *out = Value::Int64(v);
+        } else if (v >= INT32_MIN && v <= INT32_MAX) {
+          *out = Value::Int32(static_cast<int32_t>(v));
+        } else {
+          return false;
+        }
+        return true;
+      }
+    }
+    switch (schema.type()) {
+      case SchemaType::kBoolean:
+        if (Literal("true")) {
+          *out = Value::Boolean(true);
+        } else if (Literal("false")) {
+          *out = Value::Boolean(false);
+        } else {
+          return false;
+        }
+        return true;
+      case SchemaType::kInt8:
+        return ReadBoundedInteger<int8_t>(out, &Value::Int8);
+      case SchemaType::kInt16:
+        return ReadBoundedInteger<int16_t>(out, &Value::Int16);
+      case SchemaType::kInt32:
+        return ReadBoundedInteger<int32_t>(out, &Value::Int32);
+      case SchemaType::kInt64:
+        return ReadBoundedInteger<int64_t>(out, &Value::Int64);
+      case SchemaType::kFloat32:
+        return ReadFloating<float>(out, &Value::Float32);
+      case SchemaType::kFloat64:
+        return ReadFloating<double>(out, &Value::Float64);
+      case SchemaType::kString: {
+        std::string s;
+        if (!ReadString(&s)) return false;
+        *out = Value::String(std::move(s));
+        return true;
+      }
+      case SchemaType::kBytes: {
+        std::string s;
+        if (!ReadString(&s)) return false;
+        std::optional<std::string> raw = Base64Decode(s);
+        if (!raw) return false;
+        *out = Value::BytesValue(Bytes(raw->begin(), raw->end()));
+        return true;
+      }
+      case SchemaType::kStruct:
+        return ReadStruct(schema_ptr, out);
+      default:
+        return false;
+    }
+  }
+
+  // A number as rapidjson accepts it, without an exponent; `integral`: without a fraction.
+  bool ReadNumber(std::string_view* token, bool* integral) {
+    const char* start = p_;
+    if (p_ != end_ && *p_ == '-') ++p_;
+    const char* digits = p_;
+    if (p_ == end_ || !IsDigit(*p_)) return false;
+    if (*p_++ != '0') {
+      while (p_ != end_ && IsDigit(*p_)) ++p_;
+    }
+    if (p_ - digits > kMaxIntegerDigits) return false;
+    *integral = true;
+    if (p_ != end_ && *p_ == '.') {
+      ++p_;
+      if (p_ == end_ || !IsDigit(*p_)) return false;
+      while (p_ != end_ && IsDigit(*p_)) ++p_;
+      *integral = false;
+    }
+    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) return false;
+    *token = std::string_view(start, static_cast<size_t>(p_ - start));
+    return true;
+  }
+  // An integer written without fraction or exponent, within int64.
+  bool ReadInteger(int64_t* v) {
+    std::string_view token;
+    bool integral = false;
+    if (!ReadNumber(&token, &integral) || !integral) return false;
+    bool negative = token[0] == '-';
+    if (token.size() - negative <= 18) {  // below 10^18: no overflow, and no call
+      int64_t u = 0;
+      for (size_t i = negative; i < token.size(); ++i) u = u * 10 + (token[i] - '0');
+      *v = negative ? -u : u;
+      return true;
+    }
+    auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), *v);
+    return ec == std::errc() && ptr == token.data() + token.size();
+  }
+  template <typename T>
+  bool ReadBoundedInteger(Value* out, Value (*make)(T)) {
+    int64_t v = 0;
+    if (!ReadInteger(&v)) return false;
+    if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) return false;
+    *out = make(static_cast<T>(v));
+    return true;
+  }
+  template <typename T>
+  bool ReadFloating(Value* out, Value (*make)(T)) {
+    std::string_view token;
+    bool integral = false;
+    if (!ReadNumber(&token, &integral)) return false;
+    T v{};
+    auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), v);
+    if (ec != std::errc() || ptr != token.data() + token.size()) return false;
+    *out = make(v);
+    return true;
+  }
+  bool ReadDecimal(const Schema& schema, Value* out) {
+    Result<int32_t> scale = Decimal::ScaleOf(schema);
+    if (!scale.ok()) return false;
+    if (*p_ == '"') {
+      std::string s;
+      if (!ReadString(&s)) return false;
+      std::optional<std::string> raw = Base64Decode(s);
+      if (!raw || raw->empty()) return false;
+      *out = Value::DecimalValue(
+          DecimalValue::FromUnscaledBytes(Bytes(raw->begin(), raw->end()), *scale));
+      return true;
+    }
+    std::string_view token;
+    bool integral = false;
+    if (!ReadNumber(&token, &integral)) return false;
+    Result<DecimalValue> d = DecimalValue::Parse(token);
+    if (!d.ok()) return false;
+    Result<DecimalValue> rescaled = Rescale(*d, *scale);
+    if (!rescaled.ok()) return false;
+    *out = Value::DecimalValue(std::move(rescaled).value());
+    return true;
+  }
+
+  // A string at p_, decoded into `out`.
+  bool ReadString(std::string* out) {
+    if (p_ == end_ || *p_ != '"') return false;
+    const char* run = ++p_;  // bytes copied as they are, from here to p_
+    while (p_ != end_) {
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        out->append(run, p_);
+        ++p_;
+        return true;
+      }
+      if (c == '\\') {
+        out->append(run, p_);
+        if (++p_ == end_) return false;
+        switch (*p_++) {
+          case '"':
+            out->push_back('"');
+            break;
+          case '\\':
+            out->push_back('\\');
+            break;
+          case '/':
+            out->push_back('/');
+            break;
+          case 'b':
+            out->push_back('\b');
+            break;
+          case 'f':
+            out->push_back('\f');
+            break;
+          case 'n':
+            out->push_back('\n');
+            break;
+          case 'r':
+            out->push_back('\r');
+            break;
+          case 't':
+            out->push_back('\t');
+            break;
+          default:  // \u, or not an escape
+            return false;
+        }
+        run = p_;
+      } else if (c < 0x20) {
+        return false;
+      } else if (c < 0x80) {
+        ++p_;
+      } else {
+        size_t n = Utf8SequenceLength(p_, end_);
+        if (n == 0) return false;
+        p_ += n;
+      }
+    }
+    return false;
+  }
+  // A member name at p_ written without escapes (its bytes are the name).
+  bool ReadKey(std::string_view* key) {
+    if (p_ == end_ || *p_ != '"') return false;
+    const char* start = ++p_;
+    while (p_ != end_) {
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        *key = std::string_view(start, static_cast<size_t>(p_ - start));
+        ++p_;
+        return true;
+      }
+      if (c == '\\' || c < 0x20) return false;
+      if (c < 0x80) {
+        ++p_;
+      } else {
+        size_t n = Utf8SequenceLength(p_, end_);
+        if (n == 0) return false;
+        p_ += n;
+      }
+    }
+    return false;
+  }
+
+  bool ReadStruct(const SchemaPtr& schema, Value* out) {
+    if (*p_ != '{') return false;
+    ++p_;
+    const std::vector<Field>& fields = schema->fields();
+    const size_t n = fields.size();
+    Struct result(schema);
+    FieldSet seen(n);  // to find the fields missing and give up on repeated ones
+    size_t next = 0;   // members usually come in the schema's order
+    SkipSpace();
+    if (p_ != end_ && *p_ == '}') {
+      ++p_;
+    } else {
+      while (true) {
+        SkipSpace();
+        std::string_view key;
+        if (!ReadKey(&key)) return false;
+        size_t i = next;
+        if (i >= n || fields[i].name != key) {
+          i = 0;
+          while (i < n && fields[i].name != key) ++i;
+          if (i == n) return false;
+        }
+        if (!seen.Insert(i)) return false;
+        next = i + 1;
+        SkipSpace();
+        if (p_ == end_ || *p_ != ':') return false;
+        ++p_;
+        Value v;
+        if (!ReadValue(fields[i].schema, &v)) return false;
+        if (!result.Put(fields[i].index, std::move(v)).ok()) return false;
+        SkipSpace();
+        if (p_ == end_) return false;
+        if (*p_ == '}') {
+          ++p_;
+          break;
+        }
+        if (*p_ != ',') return false;
+        ++p_;
+      }
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (seen.Contains(i)) continue;
+      Value v;
+      if (!NullValue(*fields[i].schema, &v)) return false;
+      if (!result.Put(fields[i].index, std::move(v)).ok()) return false;
+    }
+    *out = Value::StructValue(std::move(result));
+    return true;
+  }
+
+  // The fields of a struct read so far: bits of one word for up to 64 fields, a vector beyond.
+  class FieldSet {
+   public:
+    explicit FieldSet(size_t n) {
+      if (n > 64) large_.resize(n);
+    }
+    // Adds field `i`; false if it was there already.
+    bool Insert(size_t i) {
+      if (Contains(i)) return false;
+      if (large_.empty()) {
+        small_ |= uint64_t{1} << i;
+      } else {
+        large_[i] = true;
+      }
+      return true;
+    }
+    bool Contains(size_t i) const {
+      return large_.empty() ? (small_ >> i & 1) != 0 : static_cast<bool>(large_[i]);
+    }
+
+   private:
+    uint64_t small_ = 0;
+    std::vector<bool> large_;
+  };
+
+  const char* p_;
+  const char* end_;
+  const bool replace_null_with_default_;
+};
+
 }  // namespace
 
 JsonConverter::JsonConverter() : from_connect_schema_cache_(1000), to_connect_schema_cache_(1000) {}
@@ -978,6 +1368,7 @@ Result<SchemaAndValue> JsonConverter::ToConnectData(const std::string& /*topic*/
     if (prefix > 0) {
       envelope_prefix_.assign(bytes->substr(0, prefix));
       envelope_schema_ = schema;
+      envelope_schema_guided_ = SchemaGuidedReadable(*schema);
     }
   }
   return SchemaAndValue{std::move(schema), std::move(value)};
@@ -991,7 +1382,16 @@ std::optional<Result<SchemaAndValue>> JsonConverter::ToConnectDataSameSchema(
   while (last > 0 && IsJsonSpace(rest[last - 1])) --last;
   if (last == 0 || rest[last - 1] != '}') return std::nullopt;
   // The payload and nothing else: a trailing member or bracket makes the parse fail.
-  Result<JsonNode> payload = ParseJson(rest.substr(0, last - 1));
+  std::string_view payload_text = rest.substr(0, last - 1);
+  if (envelope_schema_guided_) {
+    std::optional<Value> value =
+        SchemaGuidedReader(payload_text, replace_null_with_default_).Read(envelope_schema_);
+    if (value) {
+      ++schema_guided_reads_;
+      return Result<SchemaAndValue>(SchemaAndValue{envelope_schema_, std::move(*value)});
+    }
+  }
+  Result<JsonNode> payload = ParseJson(payload_text);
   if (!payload.ok()) return std::nullopt;
   Result<Value> value = ToConnect(envelope_schema_, &*payload);
   if (!value.ok()) return Result<SchemaAndValue>(value.status());

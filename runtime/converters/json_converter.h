@@ -99,6 +99,9 @@ class JsonConverter : public Converter {
   // Connect schema -> its JSON form ("{\"type\":\"int32\",\"optional\":false}"); null -> "null".
   Result<std::string> SchemaToJson(const SchemaPtr& schema);
 
+  // Records whose payload was read straight into a Connect value, without a JsonNode tree.
+  size_t SchemaGuidedReadsForTest() const { return schema_guided_reads_; }
+
   bool schemas_enabled() const { return schemas_enabled_; }
   DecimalFormat decimal_format() const { return decimal_format_; }
 
@@ -107,8 +110,10 @@ class JsonConverter : public Converter {
   Result<const std::string*> CachedSchemaJson(const SchemaPtr& schema);
   Result<SchemaPtr> AsConnectSchema(const JsonNode& node, std::string_view input, int depth);
   Result<Value> ToConnect(const SchemaPtr& schema, const JsonNode* node);
-  // ToConnectData for an envelope that starts with envelope_prefix_: parses only its payload.
-  // nullopt when `bytes` does not, or is malformed (the full parse then names the error).
+  // ToConnectData for an envelope that starts with envelope_prefix_: parses only its payload,
+  // straight into a Connect value when SchemaGuidedReader (json_converter.cc) can, else through
+  // a JsonNode tree. nullopt when `bytes` does not, or is malformed (the full parse then names
+  // the error).
   std::optional<Result<SchemaAndValue>> ToConnectDataSameSchema(std::string_view bytes);
 
   bool schemas_enabled_ = true;
@@ -129,6 +134,9 @@ class JsonConverter : public Converter {
   // the same schema and only its payload needs parsing (sink topics repeat one schema).
   std::string envelope_prefix_;
   SchemaPtr envelope_schema_;
+  // Whether envelope_schema_'s payloads can be read without a tree (SchemaGuidedReadable).
+  bool envelope_schema_guided_ = false;
+  size_t schema_guided_reads_ = 0;
 };
 
 }  // namespace tributary::runtime

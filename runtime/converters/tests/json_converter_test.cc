@@ -794,6 +794,254 @@ TEST(JsonConverterTest, RecordsRepeatingASchemaReadAsFromScratch) {
   EXPECT_NE(a->schema.get(), b->schema.get());
 }
 
+// The envelope of records with every type the schema-guided payload reader handles (all but
+// arrays and maps), up to the payload.
+const std::string kGuidedPrefix =
+    R"({"schema":{"type":"struct","fields":[)"
+    R"({"field":"i8","type":"int8","optional":false},)"
+    R"({"field":"i16","type":"int16","optional":false},)"
+    R"({"field":"i32","type":"int32","optional":false},)"
+    R"({"field":"i64","type":"int64","optional":false},)"
+    R"({"field":"f32","type":"float","optional":true},)"
+    R"({"field":"f64","type":"double","optional":true},)"
+    R"({"field":"b","type":"boolean","optional":true},)"
+    R"({"field":"s","type":"string","optional":true},)"
+    R"({"field":"by","type":"bytes","optional":true},)"
+    R"({"field":"dec","type":"bytes","optional":true,)"
+    R"("name":"org.apache.kafka.connect.data.Decimal","parameters":{"scale":"2"}},)"
+    R"({"field":"date","type":"int32","optional":true,"name":"org.apache.kafka.connect.data.Date"},)"
+    R"({"field":"time","type":"int32","optional":true,"name":"org.apache.kafka.connect.data.Time"},)"
+    R"({"field":"ts","type":"int64","optional":true,)"
+    R"("name":"org.apache.kafka.connect.data.Timestamp"},)"
+    R"({"field":"def","type":"int32","optional":true,"default":42},)"
+    R"({"field":"nested","type":"struct","optional":true,"fields":[)"
+    R"({"field":"x","type":"int32","optional":false},)"
+    R"({"field":"y","type":"string","optional":true,"default":"why"}]},)"
+    R"({"field":"\u00e9t\u00e9","type":"int16","optional":true}],)"
+    R"("optional":false},"payload":)";
+
+// Reads `payloads` (each followed by the envelope's closing brace) with a converter that read
+// a record of kGuidedPrefix before, and with a fresh one each: both answer the same, value or
+// error. Returns how many the warm converter read without a JsonNode tree.
+size_t ExpectGuidedReadsAsFromScratch(const std::vector<std::string>& payloads,
+                                      const ConfigMap& config) {
+  JsonConverter warm;
+  EXPECT_TRUE(warm.Configure(config, false).ok());
+  auto primer = warm.ToConnectData("t", kGuidedPrefix + R"({"i8":1,"i16":2,"i32":3,"i64":4}})");
+  EXPECT_TRUE(primer.ok()) << primer.status().message();
+  size_t before = warm.SchemaGuidedReadsForTest();
+  for (const std::string& payload : payloads) {
+    const std::string input = kGuidedPrefix + payload + "}";
+    SCOPED_TRACE(input);
+    JsonConverter fresh;
+    EXPECT_TRUE(fresh.Configure(config, false).ok());
+    auto expected = fresh.ToConnectData("t", input);
+    auto actual = warm.ToConnectData("t", input);
+    EXPECT_EQ(actual.ok(), expected.ok()) << (actual.ok() ? expected : actual).status().message();
+    if (actual.ok() != expected.ok()) continue;
+    if (!expected.ok()) {
+      EXPECT_EQ(actual.status().message(), expected.status().message());
+      EXPECT_EQ(actual.status().code(), expected.status().code());
+      continue;
+    }
+    EXPECT_EQ(actual->value, expected->value);
+    EXPECT_EQ(actual->schema.get(), primer->schema.get());
+  }
+  return warm.SchemaGuidedReadsForTest() - before;
+}
+
+// The payloads of records that repeat a schema are read straight into Connect values, exactly
+// as through the JsonNode tree.
+TEST(JsonConverterTest, SchemaGuidedReadsMatchTheFullParse) {
+  const std::vector<std::string> payloads = {
+      R"({"i8":-128,"i16":32767,"i32":-2147483648,"i64":9223372036854775807,"f32":1.5,)"
+      R"("f64":-0.000123,"b":true,"s":"a\"b\\c\/d\b\f\n\r\t x","by":"AQID","dec":"AQ==",)"
+      R"("date":19000,"time":3600000,"ts":1700000000000,"def":7,"nested":{"x":1,"y":"z"}})",
+      // Members in another order, whitespace everywhere, optional ones null or missing.
+      " \t\n{ \"nested\" : null ,\r\n\"b\" : false , \"i64\":-9223372036854775808, \"i32\" : 0,"
+      "\"i16\":-0,\"i8\":127 , \"s\" : null, \"def\": null } \n",
+      R"({"i8":0,"i16":0,"i32":0,"i64":0,"def":null,"nested":{"x":-5}})",
+      R"({"i8":0,"i16":0,"i32":0,"i64":0,"nested":{"y":null,"x":2147483647}})",
+      // Numbers as each type takes them; decimals rescaled to the schema's scale.
+      R"({"i8":1,"i16":2,"i32":3,"i64":4,"f32":3.4028235,"f64":5,"dec":12.5})",
+      R"({"i8":1,"i16":2,"i32":3,"i64":4,"f32":-0,"f64":0.1000000000000000055511151231257827,)"
+      R"("dec":-0.10})",
+      R"({"i8":1,"i16":2,"i32":3,"i64":4,"f64":0.0,"dec":0,"date":-2147483648,"ts":-1})",
+      // Strings: empty, UTF-8 of every length, escapes at either end.
+      "{\"i8\":1,\"i16\":2,\"i32\":3,\"i64\":4,\"s\":\"\",\"by\":\"\"}",
+      "{\"i8\":1,\"i16\":2,\"i32\":3,\"i64\":4,\"s\":\"\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80"
+      "\xef\xbf\xbf\xf4\x8f\xbf\xbf\xed\x9f\xbf\"}",
+      R"({"i8":1,"i16":2,"i32":3,"i64":4,"s":"\n","by":"AQ=="})",
+      "{\"i8\":1,\"i16\":2,\"i32\":3,\"i64\":4,\"\xc3\xa9t\xc3\xa9\":5,\"nested\":{\"x\":0}}",
+  };
+  for (const char* replace : {"true", "false"}) {
+    SCOPED_TRACE(replace);
+    EXPECT_EQ(ExpectGuidedReadsAsFromScratch(payloads, {{"replace.null.with.default", replace},
+                                                        {"decimal.format", "NUMERIC"}}),
+              payloads.size());
+  }
+}
+
+// Whatever the schema-guided reader does not handle exactly goes to the full parse: valid
+// records it leaves alone, and every malformed or mismatched one, which then fails with the full
+// parse's error.
+TEST(JsonConverterTest, SchemaGuidedReadsFallBackToTheFullParse) {
+  const std::string ok = R"("i8":1,"i16":2,"i32":3,"i64":4)";
+  const std::vector<std::string> payloads = {
+      // Valid, left to the full parse.
+      "{" + ok + R"(,"f64":1e3})",
+      "{" + ok + R"(,"f32":1E-2})",
+      "{" + ok + R"(,"f64":"Infinity"})",
+      "{" + ok + R"(,"f64":"-Infinity"})",
+      "{" + ok + R"(,"s":"\u00e9\ud83d\ude00"})",
+      "{" + ok + R"(,"zzz":1})",
+      "{" + ok + R"(,"zzz":[1,{"a":null}]})",
+      "{" + ok + R"(,"b":true,"b":false})",
+      R"({"i8":1.0,"i16":2e0,"i32":3.00,"i64":4E1})",
+      R"({"i\u0038":1,"i16":2,"i32":3,"i64":4})",
+      "{" + ok + R"(,"dec":1.5e1})",
+      "{" + ok + ",\"f64\":1" + std::string(310, '0') + "}",
+      "{" + ok + ",\"f64\":-1" + std::string(305, '0') + "}",
+      // Out of range, mismatched, malformed.
+      R"({"i8":128,"i16":2,"i32":3,"i64":4})",
+      R"({"i8":-129,"i16":2,"i32":3,"i64":4})",
+      R"({"i8":1,"i16":32768,"i32":3,"i64":4})",
+      R"({"i8":1,"i16":2,"i32":2147483648,"i64":4})",
+      R"({"i8":1,"i16":2,"i32":3,"i64":9223372036854775808})",
+      R"({"i8":1,"i16":2,"i32":3,"i64":-9223372036854775809})",
+      R"({"i8":1.5,"i16":2,"i32":3,"i64":4})",
+      R"({"i8":"1","i16":2,"i32":3,"i64":4})",
+      R"({"i8":null,"i16":2,"i32":3,"i64":4})",
+      R"({"i16":2,"i32":3,"i64":4})",
+      R"({"i8":01,"i16":2,"i32":3,"i64":4})",
+      R"({"i8":-,"i16":2,"i32":3,"i64":4})",
+      R"({"i8":1,"i16":2,"i32":3,"i64":4,})",
+      R"({"i8":1,"i16":2,"i32":3,"i64":4 "b":true})",
+      R"({"i8" 1,"i16":2,"i32":3,"i64":4})",
+      R"({'i8':1,"i16":2,"i32":3,"i64":4})",
+      R"({"i8":1,"i16":2,"i32":3,"i64":4)",
+      R"({"i8":1,"i16":2,"i32":3,"i64":4}})",
+      R"({"i8":1,"i16":2,"i32":3,"i64":4} 5)",
+      R"([1,2,3,4])",
+      "null",
+      "",
+      "{" + ok + R"(,"f64":1e400})",
+      "{" + ok + R"(,"f32":1e39})",
+      "{" + ok + R"(,"f64":1.})",
+      "{" + ok + R"(,"f64":.5})",
+      "{" + ok + R"(,"f64":+1})",
+      "{" + ok + ",\"f64\":1" + std::string(320, '0') + "}",
+      "{" + ok + R"(,"f64":"1.5"})",
+      "{" + ok + R"(,"b":1})",
+      "{" + ok + R"(,"b":tru})",
+      "{" + ok + R"(,"b":truex})",
+      "{" + ok + R"(,"b":nul})",
+      "{" + ok + R"(,"s":5})",
+      "{" + ok + R"(,"s":"ab})",
+      "{" + ok + R"(,"s":"a\x"})",
+      "{" + ok + R"(,"s":"a\u12"})",
+      "{" + ok + R"(,"s":"a\ud800"})",
+      "{" + ok + ",\"s\":\"a\x01b\"}",
+      "{" + ok + ",\"s\":\"a\tb\"}",
+      "{" + ok + std::string(",\"s\":\"a\0b\"}", 12),
+      "{" + ok + std::string("}\0", 2),
+      "{" + ok + ",\"s\":\"\xc0\xaf\"}",
+      "{" + ok + ",\"s\":\"\xc3\"}",
+      "{" + ok + ",\"s\":\"\xe0\x80\x80\"}",
+      "{" + ok + ",\"s\":\"\xed\xa0\x80\"}",
+      "{" + ok + ",\"s\":\"\xf0\x8f\xbf\xbf\"}",
+      "{" + ok + ",\"s\":\"\xf4\x90\x80\x80\"}",
+      "{" + ok + ",\"s\":\"\xf5\x80\x80\x80\"}",
+      "{" + ok + ",\"s\":\"\x80\"}",
+      "{" + ok + ",\"s\":\"\xe6\x97",
+      "{" + ok + ",\"\xc3\xa9t\xc3\":1}",
+      "{" + ok + ",\"a\nb\":1}",
+      "{" + ok + R"(,"by":"A"})",
+      "{" + ok + R"(,"by":"A*=="})",
+      "{" + ok + R"(,"by":5})",
+      "{" + ok + R"(,"dec":""})",
+      "{" + ok + R"(,"dec":"*"})",
+      "{" + ok + R"(,"dec":1.234})",
+      "{" + ok + R"(,"dec":true})",
+      "{" + ok + R"(,"date":2147483648})",
+      "{" + ok + R"(,"time":-2147483649})",
+      "{" + ok + R"(,"date":1.5})",
+      "{" + ok + R"(,"ts":"1"})",
+      "{" + ok + R"(,"ts":1.0})",
+      "{" + ok + R"(,"ts":99999999999999999999})",
+      "{" + ok + R"(,"nested":{"x":null}})",
+      "{" + ok + R"(,"nested":{}})",
+      "{" + ok + R"(,"nested":[]})",
+      "{" + ok + R"(,"nested":5})",
+      "{" + ok + R"(,"nested":{"x":1,"x":2}})",
+      "{" + ok + R"(,"nested":{"x":1})",
+  };
+  for (const char* replace : {"true", "false"}) {
+    SCOPED_TRACE(replace);
+    EXPECT_EQ(ExpectGuidedReadsAsFromScratch(payloads, {{"replace.null.with.default", replace}}),
+              0u);
+  }
+}
+
+// Structs of more than 64 fields (the reader's one-word set of fields read) read the same too.
+TEST(JsonConverterTest, SchemaGuidedReadsOfWideStructs) {
+  std::string prefix = R"({"schema":{"type":"struct","fields":[)";
+  std::string all = "{", reversed;
+  for (int i = 0; i < 70; ++i) {
+    std::string name = "f" + std::to_string(i);
+    prefix += (i ? "," : "") + std::string(R"({"field":")") + name + R"(","type":"int32",)" +
+              (i % 2 ? R"("optional":true})" : R"("optional":false})");
+    all += (i ? ",\"" : "\"") + name + "\":" + std::to_string(i);
+    reversed = "\"" + name + "\":" + std::to_string(-i) + (i ? "," : "") + reversed;
+  }
+  prefix += R"(],"optional":false},"payload":)";
+  all += "}";
+  const std::vector<std::string> inputs = {
+      prefix + all + "}",
+      prefix + "{" + reversed + "}}",
+      prefix + all.substr(0, all.find(",\"f69\"")) + "}}",      // an optional field missing
+      prefix + all.substr(0, all.find(",\"f68\"")) + "}}",      // a required one missing
+      prefix + all.substr(0, all.size() - 1) + ",\"f66\":1}}",  // a field repeated
+  };
+  JsonConverter warm;
+  ASSERT_TRUE(warm.ToConnectData("t", inputs[0]).ok());
+  for (const std::string& input : inputs) {
+    SCOPED_TRACE(input);
+    JsonConverter fresh;
+    auto expected = fresh.ToConnectData("t", input);
+    auto actual = warm.ToConnectData("t", input);
+    ASSERT_EQ(actual.ok(), expected.ok());
+    if (expected.ok()) {
+      EXPECT_EQ(actual->value, expected->value);
+    } else {
+      EXPECT_EQ(actual.status().message(), expected.status().message());
+    }
+  }
+  EXPECT_EQ(warm.SchemaGuidedReadsForTest(), 3u);
+}
+
+// A schema with an array or a map anywhere has its payloads read through the tree.
+TEST(JsonConverterTest, SchemaGuidedReadsLeaveArraysAndMapsToTheTree) {
+  const std::string prefix =
+      R"({"schema":{"type":"struct","fields":[{"field":"id","type":"int64","optional":false},)"
+      R"({"field":"m","type":"map","keys":{"type":"string"},"values":{"type":"int32"},)"
+      R"("optional":true}],"optional":false},"payload":)";
+  JsonConverter converter;
+  for (int i = 0; i < 3; ++i) {
+    auto read = converter.ToConnectData("t", prefix + R"({"id":1,"m":{"a":1}}})");
+    ASSERT_TRUE(read.ok()) << read.status().message();
+  }
+  EXPECT_EQ(converter.SchemaGuidedReadsForTest(), 0u);
+  // A primitive schema is read without a tree too.
+  const std::string text = R"({"schema":{"type":"string","optional":false},"payload":"abc"})";
+  for (int i = 0; i < 3; ++i) {
+    auto read = converter.ToConnectData("t", text);
+    ASSERT_TRUE(read.ok()) << read.status().message();
+    EXPECT_EQ(read->value, Value::String("abc"));
+  }
+  EXPECT_EQ(converter.SchemaGuidedReadsForTest(), 2u);
+}
+
 TEST(JsonConverterTest, ConfigValidation) {
   JsonConverter converter;
   Status bad = converter.Configure({{"decimal.format", "HEX"}}, false);
