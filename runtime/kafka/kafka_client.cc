@@ -11,6 +11,12 @@ Result<KafkaHandle> CreateKafkaHandle(rd_kafka_type_t type,
   // unless told, which delays a request written while the previous one is unacknowledged.
   // `properties` may still turn it back on.
   rd_kafka_conf_set(conf, "socket.nagle.disable", "true", errstr, sizeof(errstr));
+  // Kafka's Java producer puts a keyed record in partition murmur2(key) mod partitions;
+  // librdkafka's default hashes with CRC-32, which would send a key to another partition than Kafka
+  // Connect does (a key's records would change partition when a pipeline moves to Tributary).
+  if (type == RD_KAFKA_PRODUCER) {
+    rd_kafka_conf_set(conf, "partitioner", "murmur2_random", errstr, sizeof(errstr));
+  }
   for (const auto& [key, value] : properties) {
     if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof(errstr)) !=
         RD_KAFKA_CONF_OK) {

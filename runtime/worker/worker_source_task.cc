@@ -353,17 +353,15 @@ Status WorkerSourceTask::Send(Submitted* submitted) {
 
 namespace {
 
-// librdkafka's default partitioner (consistent_random: CRC-32 of the key) except on a topic with
-// one partition, where there is nothing to choose: it hashed every key anyway (~3 instructions a
-// byte; CDC keys are ~250 bytes of JSON). Keys of an empty size go to the random partitioner
-// here, where librdkafka's own path sticks them to one partition for a while: either way not
-// chosen by their bytes.
-int32_t ConsistentRandomUnlessSingle(const rd_kafka_topic_t* topic, const void* key,
-                                     size_t key_size, int32_t partition_count, void* topic_opaque,
-                                     void* message_opaque) {
+// The Java producer's partitioner (murmur2_random, CreateKafkaHandle's default) except on a topic
+// with one partition, where there is nothing to choose: it hashed every key anyway (CDC keys are
+// ~250 bytes of JSON).
+int32_t Murmur2RandomUnlessSingle(const rd_kafka_topic_t* topic, const void* key, size_t key_size,
+                                  int32_t partition_count, void* topic_opaque,
+                                  void* message_opaque) {
   if (partition_count == 1) return 0;
-  return rd_kafka_msg_partitioner_consistent_random(topic, key, key_size, partition_count,
-                                                    topic_opaque, message_opaque);
+  return rd_kafka_msg_partitioner_murmur2_random(topic, key, key_size, partition_count,
+                                                 topic_opaque, message_opaque);
 }
 
 }  // namespace
@@ -377,8 +375,8 @@ rd_kafka_topic_t* WorkerSourceTask::TopicHandle(const std::string& name) {
     char partitioner[64];
     size_t size = sizeof(partitioner);
     if (rd_kafka_topic_conf_get(conf, "partitioner", partitioner, &size) == RD_KAFKA_CONF_OK &&
-        std::string_view(partitioner) == "consistent_random") {
-      rd_kafka_topic_conf_set_partitioner_cb(conf, &ConsistentRandomUnlessSingle);
+        std::string_view(partitioner) == "murmur2_random") {
+      rd_kafka_topic_conf_set_partitioner_cb(conf, &Murmur2RandomUnlessSingle);
     }
   }
   // Takes `conf` (also on failure).

@@ -133,6 +133,15 @@ TEST(KafkaClientTest, NagleIsDisabledUnlessAsked) {
   EXPECT_EQ(ConfValue(asked->get(), "socket.nagle.disable"), "false");
 }
 
+TEST(KafkaClientTest, ProducersPartitionAsKafkasJavaProducerUnlessAsked) {
+  auto plain = CreateKafkaHandle(RD_KAFKA_PRODUCER, {});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(ConfValue(plain->get(), "partitioner"), "murmur2_random");
+  auto asked = CreateKafkaHandle(RD_KAFKA_PRODUCER, {{"partitioner", "consistent_random"}});
+  ASSERT_TRUE(asked.ok());
+  EXPECT_EQ(ConfValue(asked->get(), "partitioner"), "consistent_random");
+}
+
 TEST(KafkaClientTest, UnknownPropertyIsInvalidConfigNamingIt) {
   auto handle = CreateKafkaHandle(RD_KAFKA_PRODUCER, {{"no.such.property", "1"}});
   ASSERT_FALSE(handle.ok());
