@@ -781,6 +781,7 @@ Status PostgresSinkTask::Put(std::vector<SinkRecord>& records) {
     }
     buffer_.push_back(r);
   }
+  if (buffer_.empty()) return Status::Ok();  // an empty put (the topic is quiet)
   if (!config_.exactly_once) {
     // Written while the worker converts the next batch; the next call learns the outcome.
     writing_ = std::move(buffer_);

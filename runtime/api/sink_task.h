@@ -53,8 +53,10 @@ class SinkTask {
   // The task now owns these partitions (after a rebalance or at start).
   virtual Status Open(const std::vector<TopicPartition>& partitions) { return Status::Ok(); }
 
-  // Writes or buffers `records`. A retriable error redelivers the same batch after the backoff set
-  // with context()->Timeout() (default: errors.retry backoff); another error fails the task.
+  // Writes or buffers `records`. Called after every poll of the consumer, with no records when
+  // none arrived (as in Kafka Connect), so that a task can write what it holds once the topic
+  // falls quiet. A retriable error redelivers the same batch after the backoff set with
+  // context()->Timeout() (default: errors.retry backoff); another error fails the task.
   virtual Status Put(std::vector<SinkRecord>& records) = 0;
 
   // Makes everything given to Put up to `offsets` durable.

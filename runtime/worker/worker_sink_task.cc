@@ -372,10 +372,9 @@ void WorkerSinkTask::MergePendingOffsets() {
 }
 
 Status WorkerSinkTask::DeliverBatch() {
-  if (batch_.empty()) {
-    MergePendingOffsets();
-    return Status::Ok();
-  }
+  // Called after every poll, with no records too, as Connect does: a task that buffers or writes
+  // in the background gets to finish its work when the topic falls quiet, not only at the next
+  // offset commit.
   Status st = options_.task->Put(batch_);
   if (st.ok()) {
     metrics_.send_total.Increment(static_cast<int64_t>(batch_.size()));

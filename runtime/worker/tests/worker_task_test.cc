@@ -309,6 +309,39 @@ TEST_F(WorkerTaskTest, SinkSubscribesByTopicsRegex) {
   ASSERT_TRUE(task->AwaitStop(seconds(15)));
 }
 
+// Counts the puts that came without records.
+class EmptyPutCountingSinkTask : public HoldingSinkTask {
+ public:
+  Status Put(std::vector<SinkRecord>& records) override {
+    if (records.empty()) ++empty_puts;
+    return HoldingSinkTask::Put(records);
+  }
+  std::atomic<int> empty_puts{0};
+};
+
+// As in Connect, Put follows every poll, also when nothing arrived: a task that holds records
+// (writing in the background, gathering) finishes them when the topic falls quiet, not only at
+// the next offset commit.
+TEST_F(WorkerTaskTest, SinkTaskIsPutToWhenTheTopicIsQuiet) {
+  ProduceNumbers(50);
+  auto sink_task = std::make_unique<EmptyPutCountingSinkTask>();
+  EmptyPutCountingSinkTask* sink = sink_task.get();
+  RecordingListener sink_listener;
+  auto task =
+      std::make_unique<WorkerSinkTask>(SinkOptions("quiet", std::move(sink_task), &sink_listener));
+  task->Start();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        std::lock_guard lock(sink->mutex);
+        return sink->values.size() == 50;
+      },
+      seconds(60)));
+  const int before = sink->empty_puts.load();
+  EXPECT_TRUE(WaitUntil([&] { return sink->empty_puts.load() >= before + 3; }, seconds(10)));
+  task->Stop();
+  ASSERT_TRUE(task->AwaitStop(seconds(15)));
+}
+
 TEST(WorkerSinkTaskConfigTest, ConsumerDefaultsYieldToTheWorkersPropertiesButCommitsStayManual) {
   SinkTaskOptions o;
   o.id = {"pg", 2};
