@@ -154,6 +154,8 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     beast::error_code ec;
     auto remote = socket_layer().socket().remote_endpoint(ec);
     if (!ec) remote_ = remote.address().to_string();
+    // Reply's immediate write must not block (an ioctl, so once per connection).
+    if constexpr (!kTls) socket_layer().socket().non_blocking(true, ec);
   }
   ~Session() { --impl_->connections(); }
 
@@ -313,9 +315,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
       // Nearly always the whole answer fits the socket's buffer: written at once, without an
       // asynchronous operation; the rest (a client not reading) is written asynchronously.
       beast::error_code ec;
-      tcp::socket& socket = socket_layer().socket();
-      socket.non_blocking(true, ec);
-      size_t n = ec ? 0 : socket.write_some(asio::buffer(*wire), ec);
+      size_t n = socket_layer().socket().write_some(asio::buffer(*wire), ec);
       if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
         --impl_->writing();
         return Close();
