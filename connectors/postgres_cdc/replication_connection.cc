@@ -103,6 +103,7 @@ Result<std::optional<std::string_view>> ReplicationConnection::Read(
   // The clock is read only once nothing is buffered: while streaming, most calls return a
   // message libpq already has.
   std::optional<std::chrono::steady_clock::time_point> deadline;
+  bool drained_socket = false;
   while (true) {
     char* buf = nullptr;
     int n = PQgetCopyData(conn_->raw(), &buf, 1);
@@ -114,6 +115,17 @@ Result<std::optional<std::string_view>> ReplicationConnection::Read(
     if (n == -2) {
       return Status::Unavailable(std::string("replication stream: ") +
                                  PQerrorMessage(conn_->raw()));
+    }
+    // Without a wait, take once what the socket already holds (a non-blocking read): libpq
+    // buffers only about 16 KiB, a fraction of a batch.
+    if (timeout.count() == 0) {
+      if (drained_socket) return std::optional<std::string_view>();
+      drained_socket = true;
+      if (PQconsumeInput(conn_->raw()) == 0) {
+        return Status::Unavailable(std::string("replication stream: ") +
+                                   PQerrorMessage(conn_->raw()));
+      }
+      continue;
     }
     auto now = std::chrono::steady_clock::now();
     if (!deadline) deadline = now + timeout;

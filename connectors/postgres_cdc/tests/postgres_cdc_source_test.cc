@@ -466,6 +466,37 @@ TEST_F(PostgresCdcSourceTest, HundredThousandRowTransaction) {
   task->Stop();
 }
 
+// libpq buffers about 16 KiB of the stream (≈130 inserts here); a Poll goes on reading what the
+// socket already holds, so that batches are full while the server is ahead.
+TEST_F(PostgresCdcSourceTest, OnePollTakesEveryChangeAlreadySentUpToTheBatchSize) {
+  Sql("CREATE TABLE s10_t (id int PRIMARY KEY, payload text)");
+  FakeContext context;
+  auto task = StartTask(Props("s10", {{"snapshot.mode", "no_data"},
+                                      {"max.batch.size", "2048"},
+                                      {"slot.drop.on.stop", "true"}}),
+                        context);
+  StartStreaming(*task);
+  Sql("INSERT INTO s10_t SELECT g, md5(g::text) FROM generate_series(1, 1500) g");
+  auto end = server_->QueryValue("SELECT pg_current_wal_lsn()");
+  ASSERT_TRUE(end.ok()) << end.status().ToString();
+  std::string sent_all =
+      "SELECT count(*) FROM pg_stat_replication r JOIN pg_replication_slots s "
+      "ON s.active_pid = r.pid WHERE s.slot_name = 's10' AND r.sent_lsn >= '" +
+      *end + "'";
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        auto sent = server_->QueryValue(sent_all);
+        return sent.ok() && *sent == "1";
+      },
+      std::chrono::seconds(30)));
+  auto polled = task->Poll();
+  ASSERT_TRUE(polled.ok()) << polled.status().ToString();
+  size_t changes = 0;
+  for (const SourceRecord& r : *polled) changes += r.topic == "dbserver1.public.s10_t";
+  EXPECT_EQ(changes, 1500u);
+  task->Stop();
+}
+
 TEST_F(PostgresCdcSourceTest, DroppedSlotIsAClearFailure) {
   Sql("CREATE TABLE s6_t (id int PRIMARY KEY)");
   FakeContext context;
