@@ -193,6 +193,12 @@ EOF
         log "  dev-broker $(awk -v a="$broker_ticks" -v b="$(cpu_ticks "$broker_pid")" \
           -v hz="$(getconf CLK_TCK)" -v n="$RECORDS" 'BEGIN { printf "%.2f", (b - a) / hz * 1000000 / n }') µs/change (whole process, same window)"
       fi
+      # The server process streaming to Tributary (it started with the worker's connection).
+      walsender="$(sql bench "SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'trib_$prefix'")"
+      if [[ -n "$walsender" && -r "/proc/$walsender/stat" ]]; then
+        log "  walsender $(awk -v t="$(cpu_ticks "$walsender")" -v hz="$(getconf CLK_TCK)" \
+          -v n="$RECORDS" 'BEGIN { printf "%.2f", t / hz * 1000000 / n }') µs/change"
+      fi
     fi
     stop_pid "$pid"
     got="$(produced_count "$topic" "$PARTITIONS")"
