@@ -23,9 +23,6 @@ input="$BENCH_TMP/input.txt"
 generate_lines "$input" "$RECORDS"
 log "input: $RECORDS lines, $(wc -c <"$input") bytes"
 
-# Read by the completion check with a timeout: nothing is ever written, so each read sleeps.
-exec {sleep_fd}<> <(:)
-
 ceiling_rates=()
 tributary_rates=()
 for ((run = 1; run <= RUNS; run++)); do
@@ -58,25 +55,10 @@ EOF
   spawn "$BENCH_TMP/tributary-$run.out" "$BENCH_TMP/tributary-$run.err" \
     "$TRIBUTARY" standalone "$BENCH_TMP/worker.properties" "$BENCH_TMP/source.properties"
   pid="$LAST_PID"
-  deadline=$((EPOCHSECONDS + TIMEOUT_S))
-  # Done when the committed source offset reaches the end of the file: the worker commits an
-  # offset only after Kafka acknowledged every record before it. kcat's end costs nothing to
-  # detect (it exits), so this check uses shell builtins only: spawning grep, date and sleep
-  # every 10 ms cost ~15 % of a core, taken from the process being measured, and the check ran
-  # only every ~40 ms under load. Polling the broker with kcat here would be worse still.
-  offsets="$BENCH_TMP/worker-$port.offsets"
-  size="$(stat -c %s "$input")"
-  while :; do
-    content=""
-    { IFS= read -r -d '' content <"$offsets"; } 2>/dev/null || true
-    position=0
-    [[ "$content" =~ \"position\":\ *([0-9]+) ]] && position="${BASH_REMATCH[1]}"
-    [[ "$position" == "$size" ]] && break
-    kill -0 "$pid" 2>/dev/null ||
-      die "tributary exited at position $position: $(tail -n 5 "$BENCH_TMP/tributary-$run.err")"
-    ((EPOCHSECONDS < deadline)) || die "tributary reached only position $position of $size in ${TIMEOUT_S}s"
-    read -r -t 0.005 -u "$sleep_fd" || true  # sleeps 5 ms without spawning a process
-  done
+  # Done when the committed source offset reaches the end of the file (kcat's end costs nothing
+  # to detect: it exits).
+  wait_for_offset "$BENCH_TMP/worker-$port.offsets" position "$(stat -c %s "$input")" "$pid" \
+    tributary "$BENCH_TMP/tributary-$run.err"
   end="$(now)"
   stop_pid "$pid"
   got="$(produced_count "$topic" "$parts")"

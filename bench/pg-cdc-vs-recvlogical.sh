@@ -163,19 +163,8 @@ EOF
     spawn "$BENCH_TMP/tributary-$prefix.out" "$BENCH_TMP/tributary-$prefix.err" \
       "$TRIBUTARY" standalone "$BENCH_TMP/worker.properties" "$BENCH_TMP/cdc.properties"
     pid="$LAST_PID"
-    deadline=$(($(date +%s) + TIMEOUT_S))
-    # Reading a small file is cheap; polling the broker with kcat here would steal the CPU being
-    # measured.
-    offsets="$BENCH_TMP/worker-$port.offsets"
-    while :; do
-      lsn="$(grep -o '"lsn": *[0-9]*' "$offsets" 2>/dev/null | grep -o '[0-9]*$' || true)"
-      ((${lsn:-0} >= last_change_lsn)) && break
-      kill -0 "$pid" 2>/dev/null ||
-        die "tributary exited at lsn ${lsn:-0}: $(tail -n 5 "$BENCH_TMP/tributary-$prefix.err")"
-      (($(date +%s) < deadline)) ||
-        die "tributary stored lsn ${lsn:-0} of $last_change_lsn in ${TIMEOUT_S}s"
-      sleep 0.01
-    done
+    wait_for_offset "$BENCH_TMP/worker-$port.offsets" lsn "$last_change_lsn" "$pid" tributary \
+      "$BENCH_TMP/tributary-$prefix.err"
     end="$(now)"
     rss_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")"
     # CPU time of the worker (user + system, all threads) for the run.

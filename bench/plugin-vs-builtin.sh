@@ -23,12 +23,9 @@ require_tools
 setup_tmp
 start_broker
 
-# Read by the completion check with a timeout: nothing is ever written, so each read sleeps.
-exec {sleep_fd}<> <(:)
-
 # Runs one worker with the given connector class until seq reaches RECORDS; prints records/s.
 run_one() {
-  local label="$1" class="$2" run="$3" topic port pid deadline offsets content seq start end
+  local label="$1" class="$2" run="$3" topic port pid offsets start end
   topic="bench-$label-$run-$$"
   partition_count "$topic" >/dev/null
   port="$(free_port)"
@@ -52,22 +49,9 @@ run_one() {
   spawn "$BENCH_TMP/$label-$run.out" "$BENCH_TMP/$label-$run.err" \
     "$TRIBUTARY" standalone "$BENCH_TMP/worker.properties" "$BENCH_TMP/source.properties"
   pid="$LAST_PID"
-  deadline=$((EPOCHSECONDS + TIMEOUT_S))
   # Done when the committed offset's seq reaches RECORDS (one task, so one source partition and
-  # one seq in the file). The check uses shell builtins only, the same for both sides: spawning
-  # grep, sort, date and sleep every 10 ms cost ~15 % of a core, taken from the process being
-  # measured (as in file-source-vs-kcat.sh).
-  while :; do
-    content=""
-    { IFS= read -r -d '' content <"$offsets"; } 2>/dev/null || true
-    seq=0
-    [[ "$content" =~ \"seq\":\ *([0-9]+) ]] && seq="${BASH_REMATCH[1]}"
-    [[ "$seq" == "$RECORDS" ]] && break
-    kill -0 "$pid" 2>/dev/null ||
-      die "$label worker exited at seq $seq: $(tail -n 5 "$BENCH_TMP/$label-$run.err")"
-    ((EPOCHSECONDS < deadline)) || die "$label reached only seq $seq of $RECORDS in ${TIMEOUT_S}s"
-    read -r -t 0.005 -u "$sleep_fd" || true  # sleeps 5 ms without spawning a process
-  done
+  # one seq in the file); the same check for both sides.
+  wait_for_offset "$offsets" seq "$RECORDS" "$pid" "$label worker" "$BENCH_TMP/$label-$run.err"
   end="$(now)"
   stop_pid "$pid"
   calc "$RECORDS / (b - a)" "$start" "$end"

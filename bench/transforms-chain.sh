@@ -24,7 +24,7 @@ log "input: $RECORDS lines, $size bytes"
 
 # Runs one FileStreamSource with the extra connector settings in $2; prints records/s.
 run_source() {
-  local name="$1" extra="$2" topic parts port pid deadline offsets position start end got
+  local name="$1" extra="$2" topic parts port pid start end got
   topic="bench-$name-$$"
   parts="$(partition_count "$topic")"
   [[ -n "$parts" ]] || die "could not read the partitions of $topic from $BS"
@@ -44,18 +44,9 @@ EOF
   spawn "$BENCH_TMP/$name.out" "$BENCH_TMP/$name.err" \
     "$TRIBUTARY" standalone "$BENCH_TMP/worker.properties" "$BENCH_TMP/source.properties"
   pid="$LAST_PID"
-  deadline=$(($(date +%s) + TIMEOUT_S))
-  # Done when the committed source offset reaches the end of the file (offsets are committed only
-  # after Kafka acknowledged every earlier record).
-  offsets="$BENCH_TMP/worker-$port.offsets"
-  while :; do
-    position="$(grep -o '"position": *[0-9]*' "$offsets" 2>/dev/null | grep -o '[0-9]*$' || true)"
-    [[ "${position:-0}" == "$size" ]] && break
-    kill -0 "$pid" 2>/dev/null ||
-      die "tributary ($name) exited at position ${position:-0}: $(tail -n 5 "$BENCH_TMP/$name.err")"
-    (($(date +%s) < deadline)) || die "tributary ($name) reached only position ${position:-0} of $size"
-    sleep 0.01
-  done
+  # Done when the committed source offset reaches the end of the file.
+  wait_for_offset "$BENCH_TMP/worker-$port.offsets" position "$size" "$pid" "tributary ($name)" \
+    "$BENCH_TMP/$name.err"
   end="$(now)"
   stop_pid "$pid"
   got="$(produced_count "$topic" "$parts")"
