@@ -57,7 +57,10 @@ struct Field {
   SchemaPtr schema;
 };
 
-class Schema {
+// Aligned to a cache line so that in a make_shared block the reference counts, which every
+// copied SchemaPtr writes, do not share a line with the fields that converters read: a task's
+// poll thread copies schemas into records while its send thread reads them.
+class alignas(64) Schema {
  public:
   SchemaType type() const { return type_; }
   bool optional() const { return optional_; }
