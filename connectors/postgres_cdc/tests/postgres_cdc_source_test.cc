@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <set>
 #include <thread>
 
@@ -275,28 +274,30 @@ TEST_F(PostgresCdcSourceTest, SnapshotThenStreamingLosesAndDoublesNothing) {
                         context);
   EXPECT_TRUE(task->snapshot_running_for_test());
   // Writers run while the snapshot is read.
-  std::atomic<bool> done{false};
   std::thread writer([&] {
     for (int i = 3001; i <= 3400; ++i) {
       Sql("INSERT INTO s3_items VALUES (" + std::to_string(i) + ", 'w')");
       if (i % 2 == 0) Sql("DELETE FROM s3_items WHERE id = " + std::to_string(i - 3000));
     }
-    done = true;
   });
   std::vector<SourceRecord> records;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   std::set<int> present;
-  bool saw_last_insert = false;
-  while (std::chrono::steady_clock::now() < deadline) {
+  // Done when the writer's last change (it deletes id 400 after inserting 3400) arrived: an empty
+  // poll after the writer finished does not prove that the server has sent everything.
+  bool saw_last_change = false;
+  while (!saw_last_change && std::chrono::steady_clock::now() < deadline) {
     auto polled = task->Poll();
     ASSERT_TRUE(polled.ok()) << polled.status().ToString();
-    // Done when the writer finished, its last insert arrived and the stream is drained.
-    if (polled->empty() && done && saw_last_insert) break;
     for (auto& r : *polled) {
-      if (Str(r.value, {"after", "id"}) == "3400") saw_last_insert = true;
+      if (!r.value.is_null() && Str(r.value, {"op"}) == "d" &&
+          Str(r.value, {"before", "id"}) == "400") {
+        saw_last_change = true;
+      }
       records.push_back(std::move(r));
     }
   }
+  ASSERT_TRUE(saw_last_change);
   writer.join();
   // Replay the events over a set of ids: each insert/read adds an absent id, each delete removes a
   // present one; at the end the set equals the table.
