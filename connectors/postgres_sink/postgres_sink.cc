@@ -762,7 +762,8 @@ Status PostgresSinkTask::Put(std::vector<SinkRecord>& records) {
   // bound), so that transactions grow when the database is the slower side.
   if (in_flight_.valid() && buffer_.size() + records.size() <= kMaxGathered &&
       in_flight_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-    buffer_.insert(buffer_.end(), records.begin(), records.end());
+    buffer_.insert(buffer_.end(), std::make_move_iterator(records.begin()),
+                   std::make_move_iterator(records.end()));
     return Status::Ok();
   }
   // A failed earlier write keeps its records in the buffer, ahead of these; this Put's records
@@ -779,7 +780,13 @@ Status PostgresSinkTask::Put(std::vector<SinkRecord>& records) {
       if (l != last_buffered_.end() && r.kafka_offset <= l->second) continue;
       last_buffered_[tp] = r.kafka_offset;
     }
-    buffer_.push_back(r);
+    // Taken when this Put cannot fail any more (SinkTask::Put's contract); exactly-once writes
+    // below, and a retriable failure there has the worker deliver `records` again.
+    if (config_.exactly_once) {
+      buffer_.push_back(r);
+    } else {
+      buffer_.push_back(std::move(r));
+    }
   }
   if (buffer_.empty()) return Status::Ok();  // an empty put (the topic is quiet)
   if (!config_.exactly_once) {

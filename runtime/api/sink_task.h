@@ -57,6 +57,8 @@ class SinkTask {
   // none arrived (as in Kafka Connect), so that a task can write what it holds once the topic
   // falls quiet. A retriable error redelivers the same batch after the backoff set with
   // context()->Timeout() (default: errors.retry backoff); another error fails the task.
+  // A task may move records out of `records` when it returns OK (the worker then drops the
+  // batch); a failing Put must leave them as they were, for the redelivery.
   virtual Status Put(std::vector<SinkRecord>& records) = 0;
 
   // Makes everything given to Put up to `offsets` durable.

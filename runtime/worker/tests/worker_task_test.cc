@@ -236,14 +236,19 @@ TEST_F(WorkerTaskTest, SourceStopCommitsEverythingAcknowledged) {
   EXPECT_EQ(CommittedN(), 300);
 }
 
-// Records what it is given; PreCommit reports only the offsets below `durable_limit` as safe.
+// Records what it is given, moving the records out of the batch as Put's contract allows (the
+// worker's offsets must not depend on them); PreCommit reports only the offsets below
+// `durable_limit` as safe.
 class HoldingSinkTask : public SinkTask {
  public:
   std::string Version() const override { return "test"; }
   Status Start(const ConfigMap&) override { return Status::Ok(); }
   Status Put(std::vector<SinkRecord>& records) override {
     std::lock_guard lock(mutex);
-    for (auto& r : records) values.push_back(r.value.as_string());
+    for (auto& r : records) {
+      SinkRecord taken = std::move(r);
+      values.push_back(taken.value.as_string());
+    }
     return Status::Ok();
   }
   Result<TopicPartitionOffsets> PreCommit(const TopicPartitionOffsets& offsets) override {
