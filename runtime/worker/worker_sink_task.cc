@@ -302,15 +302,26 @@ Status WorkerSinkTask::ConvertAndBuffer(const rd_kafka_message_t& message) {
           keep.status().WithContext("Failed to transform the record at " + where()), message);
     }
     if (!*keep) {
-      TopicPartition tp{record.topic, message.partition};
-      pending_offsets_[tp] = std::max(pending_offsets_[tp], message.offset + 1);
+      MarkConsumed(message);
       return Status::Ok();
     }
   }
-  TopicPartition consumed{rd_kafka_topic_name(message.rkt), message.partition};
-  pending_offsets_[consumed] = std::max(pending_offsets_[consumed], message.offset + 1);
+  MarkConsumed(message);
   batch_.push_back(std::move(record));
   return Status::Ok();
+}
+
+void WorkerSinkTask::MarkConsumed(const rd_kafka_message_t& message) {
+  // Messages come in runs from one partition: its entry is kept at hand rather than looked up
+  // (a TopicPartition built and compared by topic name) for every record.
+  if (pending_slot_ == nullptr || message.rkt != pending_slot_topic_ ||
+      message.partition != pending_slot_partition_) {
+    pending_slot_ =
+        &pending_offsets_[TopicPartition{rd_kafka_topic_name(message.rkt), message.partition}];
+    pending_slot_topic_ = message.rkt;
+    pending_slot_partition_ = message.partition;
+  }
+  *pending_slot_ = std::max(*pending_slot_, message.offset + 1);
 }
 
 Status WorkerSinkTask::HandleFailure(ErrorStage stage, const std::string& executing_class,
@@ -322,8 +333,7 @@ Status WorkerSinkTask::HandleFailure(ErrorStage stage, const std::string& execut
   context.error = error;
   context.consumed = &consumed;
   TRIBUTARY_RETURN_IF_ERROR(errors_->HandleFailure(context));
-  TopicPartition tp{consumed.topic, consumed.partition};
-  pending_offsets_[tp] = std::max(pending_offsets_[tp], consumed.offset + 1);
+  MarkConsumed(message);
   return Status::Ok();
 }
 
@@ -369,6 +379,7 @@ void WorkerSinkTask::MergePendingOffsets() {
     current = std::max(current, offset);
   }
   pending_offsets_.clear();
+  pending_slot_ = nullptr;
 }
 
 Status WorkerSinkTask::DeliverBatch() {
@@ -446,6 +457,7 @@ void WorkerSinkTask::ApplyRewindsAndPauses() {
           offset;
       current_offsets_[tp] = offset;
       pending_offsets_.erase(tp);
+      pending_slot_ = nullptr;
     }
     context_->rewinds.clear();
     if (list->cnt > 0) {
@@ -522,6 +534,7 @@ void WorkerSinkTask::HandleRebalance(rd_kafka_resp_err_t err,
       current_offsets_.erase(tp);
       committed_offsets_.erase(tp);
       pending_offsets_.erase(tp);
+      pending_slot_ = nullptr;
     }
   }
   if (cooperative) {

@@ -84,6 +84,8 @@ class WorkerSinkTask : public WorkerTask {
   // the consumer queue it would serve can hold fetched messages.)
   void HoldFetched();
   Status ConvertAndBuffer(const rd_kafka_message_t& message);
+  // Notes that `message` was delivered or skipped: its partition's next offset moves past it.
+  void MarkConsumed(const rd_kafka_message_t& message);
   // A conversion or transform failure of `message`: fails the task (error) or, when tolerated,
   // reports it (log, DLQ) and marks the record as done.
   Status HandleFailure(ErrorStage stage, const std::string& executing_class, const Status& error,
@@ -112,6 +114,10 @@ class WorkerSinkTask : public WorkerTask {
   TopicPartitionOffsets current_offsets_;    // next offset after what was Put, per partition
   TopicPartitionOffsets committed_offsets_;  // what was last committed to Kafka
   TopicPartitionOffsets pending_offsets_;    // next offset after consumed records not yet Put
+  // MarkConsumed's last entry of pending_offsets_ and its partition; null after any erase.
+  int64_t* pending_slot_ = nullptr;
+  const rd_kafka_topic_t* pending_slot_topic_ = nullptr;
+  int32_t pending_slot_partition_ = -1;
   std::unique_ptr<RetryWithToleranceOperator> errors_;
   Status rebalance_error_;
   bool started_ = false;

@@ -314,6 +314,38 @@ TEST_F(WorkerTaskTest, SinkSubscribesByTopicsRegex) {
   ASSERT_TRUE(task->AwaitStop(seconds(15)));
 }
 
+// Records a transform dropped count as consumed at the partition they were read from, also when
+// an earlier transform renamed their topic.
+TEST_F(WorkerTaskTest, SinkCommitsPastRecordsDroppedAfterARename) {
+  ProduceNumbers(30);
+  Plugins plugins;
+  for (auto& plugin : BuiltinTransformations()) plugins.AddTransformation(std::move(plugin));
+  auto chain = TransformationChain::Build(
+      {{"transforms", "route,drop"},
+       {"transforms.route.type", "org.apache.kafka.connect.transforms.RegexRouter"},
+       {"transforms.route.regex", "numbers"},
+       {"transforms.route.replacement", "renamed"},
+       {"transforms.drop.type", "Filter"}},
+      [&](const std::string& name) { return plugins.NewTransformation(name); },
+      [&](const std::string& name) { return plugins.NewPredicate(name); });
+  ASSERT_TRUE(chain.ok()) << chain.status().ToString();
+  auto sink_task = std::make_unique<HoldingSinkTask>();
+  HoldingSinkTask* sink = sink_task.get();
+  sink->durable_limit = 1000;
+  RecordingListener sink_listener;
+  SinkTaskOptions o = SinkOptions("dropped", std::move(sink_task), &sink_listener);
+  o.transformations = std::move(*chain);
+  auto task = std::make_unique<WorkerSinkTask>(std::move(o));
+  task->Start();
+  EXPECT_TRUE(WaitUntil(
+      [&] { return CommittedOffset(broker_->bootstrap_servers(), "connect-dropped") == 30; },
+      seconds(60)));
+  task->Stop();
+  ASSERT_TRUE(task->AwaitStop(seconds(15)));
+  std::lock_guard lock(sink->mutex);
+  EXPECT_TRUE(sink->values.empty());
+}
+
 // Counts the puts that came without records.
 class EmptyPutCountingSinkTask : public HoldingSinkTask {
  public:
