@@ -791,8 +791,9 @@ Status PostgresSinkTask::Put(std::vector<SinkRecord>& records) {
   if (buffer_.empty()) return Status::Ok();  // an empty put (the topic is quiet)
   if (!config_.exactly_once) {
     // Written while the worker converts the next batch; the next call learns the outcome.
-    writing_ = std::move(buffer_);
-    buffer_.clear();
+    // Swapped, not moved: both buffers keep their capacity instead of growing again each write.
+    writing_.clear();
+    writing_.swap(buffer_);
     in_flight_ =
         std::async(std::launch::async, [this] { return WriteBufferOnce(writing_, false); });
     return Status::Ok();
