@@ -27,6 +27,16 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
+// The transformation chain that connector properties `props` configure, from the built-in
+// transformations and predicates.
+Result<TransformationChain> BuiltinChain(const ConfigMap& props) {
+  Plugins plugins;
+  for (auto& plugin : BuiltinTransformations()) plugins.AddTransformation(std::move(plugin));
+  return TransformationChain::Build(
+      props, [&](const std::string& name) { return plugins.NewTransformation(name); },
+      [&](const std::string& name) { return plugins.NewPredicate(name); });
+}
+
 bool WaitUntil(const std::function<bool()>& condition, milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!condition()) {
@@ -202,15 +212,11 @@ TEST_F(WorkerTaskTest, SourceCommitsOffsetsOnlyAfterProducerAck) {
 }
 
 TEST_F(WorkerTaskTest, SourceCommitRecordGetsTheRecordBeforeTransforms) {
-  Plugins plugins;
-  for (auto& plugin : BuiltinTransformations()) plugins.AddTransformation(std::move(plugin));
-  auto chain = TransformationChain::Build(
-      {{"transforms", "route"},
-       {"transforms.route.type", "org.apache.kafka.connect.transforms.RegexRouter"},
-       {"transforms.route.regex", "numbers"},
-       {"transforms.route.replacement", "renamed"}},
-      [&](const std::string& name) { return plugins.NewTransformation(name); },
-      [&](const std::string& name) { return plugins.NewPredicate(name); });
+  auto chain =
+      BuiltinChain({{"transforms", "route"},
+                    {"transforms.route.type", "org.apache.kafka.connect.transforms.RegexRouter"},
+                    {"transforms.route.regex", "numbers"},
+                    {"transforms.route.replacement", "renamed"}});
   ASSERT_TRUE(chain.ok()) << chain.status().ToString();
   std::atomic<int> acked{0};
   CountingSourceTask* counting = nullptr;
@@ -318,16 +324,12 @@ TEST_F(WorkerTaskTest, SinkSubscribesByTopicsRegex) {
 // an earlier transform renamed their topic.
 TEST_F(WorkerTaskTest, SinkCommitsPastRecordsDroppedAfterARename) {
   ProduceNumbers(30);
-  Plugins plugins;
-  for (auto& plugin : BuiltinTransformations()) plugins.AddTransformation(std::move(plugin));
-  auto chain = TransformationChain::Build(
-      {{"transforms", "route,drop"},
-       {"transforms.route.type", "org.apache.kafka.connect.transforms.RegexRouter"},
-       {"transforms.route.regex", "numbers"},
-       {"transforms.route.replacement", "renamed"},
-       {"transforms.drop.type", "Filter"}},
-      [&](const std::string& name) { return plugins.NewTransformation(name); },
-      [&](const std::string& name) { return plugins.NewPredicate(name); });
+  auto chain =
+      BuiltinChain({{"transforms", "route,drop"},
+                    {"transforms.route.type", "org.apache.kafka.connect.transforms.RegexRouter"},
+                    {"transforms.route.regex", "numbers"},
+                    {"transforms.route.replacement", "renamed"},
+                    {"transforms.drop.type", "Filter"}});
   ASSERT_TRUE(chain.ok()) << chain.status().ToString();
   auto sink_task = std::make_unique<HoldingSinkTask>();
   HoldingSinkTask* sink = sink_task.get();
@@ -640,12 +642,7 @@ TEST_F(InterleavedSourceTest, SourceCommitsTheLastOffsetOfEachSourcePartitionAcr
 }
 
 TEST_F(InterleavedSourceTest, SourceRecordsDroppedByATransformStillAdvanceTheOffset) {
-  Plugins plugins;
-  for (auto& plugin : BuiltinTransformations()) plugins.AddTransformation(std::move(plugin));
-  auto chain = TransformationChain::Build(
-      {{"transforms", "drop"}, {"transforms.drop.type", "Filter"}},
-      [&](const std::string& name) { return plugins.NewTransformation(name); },
-      [&](const std::string& name) { return plugins.NewPredicate(name); });
+  auto chain = BuiltinChain({{"transforms", "drop"}, {"transforms.drop.type", "Filter"}});
   ASSERT_TRUE(chain.ok()) << chain.status().ToString();
   InterleavedSourceTask* source = nullptr;
   auto task = NewTask(&source, std::move(*chain));
