@@ -28,7 +28,7 @@ Value BytesOf(const std::string& s) { return Value::BytesValue(Bytes(s.begin(), 
 
 class CollectorServer::Impl {
  public:
-  explicit Impl(CollectorServer* owner) : owner_(owner), ioc_(owner->service_.config().threads) {}
+  explicit Impl(CollectorServer* owner) : owner_(owner) {}
 
   Status Start() {
     const CollectorConfig& c = owner_->service_.config();
@@ -47,7 +47,7 @@ class CollectorServer::Impl {
     }
     Accept(acceptor_, nullptr);
     Sweep();
-    for (int i = 0; i < c.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+    for (auto& context : contexts_) threads_.emplace_back([&context] { context->run(); });
     return Status::Ok();
   }
 
@@ -79,7 +79,7 @@ class CollectorServer::Impl {
   // Waits (bounded) for the last answers to be written, then stops the threads.
   void Shutdown() {
     Drain(std::chrono::seconds(2));
-    ioc_.stop();
+    for (auto& context : contexts_) context->stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
   }
@@ -120,23 +120,52 @@ class CollectorServer::Impl {
     });
   }
 
+  using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
+  static std::vector<std::unique_ptr<asio::io_context>> MakeContexts(int threads) {
+    std::vector<std::unique_ptr<asio::io_context>> contexts;
+    for (int i = 0; i < std::max(threads, 1); ++i) {
+      contexts.push_back(std::make_unique<asio::io_context>(1));
+    }
+    return contexts;
+  }
+  static std::vector<WorkGuard> MakeGuards(std::vector<std::unique_ptr<asio::io_context>>& all) {
+    std::vector<WorkGuard> guards;
+    for (auto& context : all) guards.emplace_back(context->get_executor());
+    return guards;
+  }
+  // The context of the next connection (round robin). Only from the acceptors' handlers, which
+  // all run on contexts_[0]'s thread.
+  asio::io_context& NextContext() { return *contexts_[next_context_++ % contexts_.size()]; }
+
   CollectorServer* owner_;
-  // Declared before ioc_: sessions destroyed with the io_context's pending handlers use them.
+  // Declared before contexts_: sessions destroyed with the io_contexts' pending handlers use them.
   std::atomic<int> connections_{0};
   std::atomic<int> writing_{0};
   std::atomic<int> awaiting_{0};
   std::atomic<bool> accepting_closed_{false};
-  asio::io_context ioc_;
-  // Keeps the threads running (for StopAccepting's close and late answers) until Shutdown.
-  asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};
-  tcp::acceptor acceptor_{asio::make_strand(ioc_)};
+  // One io_context per server thread (server.threads), each serving its share of the
+  // connections: every thread waits in its own epoll and runs its own handlers. With one
+  // io_context shared by the threads, the thread that polled handed every other batch of ready
+  // connections to the other through a condition variable, a wake-up each.
+  std::vector<std::unique_ptr<asio::io_context>> contexts_ =
+      MakeContexts(owner_->service_.config().threads);
+  // Keep the threads running (for StopAccepting's close and late answers) until Shutdown.
+  std::vector<WorkGuard> work_ = MakeGuards(contexts_);
+  size_t next_context_ = 0;
+  tcp::acceptor acceptor_{asio::make_strand(*contexts_[0])};
   std::unique_ptr<ssl::context> tls_;  // with ssl.enable
-  tcp::acceptor tls_acceptor_{asio::make_strand(ioc_)};
-  asio::steady_timer sweep_timer_{ioc_};
+  tcp::acceptor tls_acceptor_{asio::make_strand(*contexts_[0])};
+  asio::steady_timer sweep_timer_{*contexts_[0]};
   std::vector<std::thread> threads_;
 };
 
 namespace {
+
+// Initial read buffer of a connection: a typical tracking request in one read (a GET /i with its
+// query string is ≈600 bytes, a POST of ten events ≈4 KiB). Beast reads at most the buffer's
+// free capacity and does not grow a buffer it can make room in: a 4 KiB buffer took such a
+// POST in two recvmsg calls, every time.
+constexpr size_t kReadBufferBytes = 8192;
 
 // One client connection (over TLS when kTls): read a request, handle it, (wait for Kafka),
 // answer, repeat.
@@ -156,6 +185,9 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     if (!ec) remote_ = remote.address().to_string();
     // Reply's immediate write must not block (an ioctl, so once per connection).
     if constexpr (!kTls) socket_layer().socket().non_blocking(true, ec);
+    // Beast reads at most the buffer's free capacity. Grown by the first request only to about
+    // its size, the buffer took every later request of the same size in two recvmsg calls.
+    buffer_.reserve(kReadBufferBytes);
   }
   ~Session() { --impl_->connections(); }
 
@@ -355,25 +387,25 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
 }  // namespace
 
 void CollectorServer::Impl::Accept(tcp::acceptor& acceptor, ssl::context* tls) {
-  acceptor.async_accept(
-      asio::make_strand(ioc_), [this, &acceptor, tls](beast::error_code ec, tcp::socket s) {
-        if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-        if (!ec) {
-          if (connections_.load() >= owner_->service_.config().max_connections) {
-            beast::error_code ignored;
-            s.close(ignored);
-          } else {
-            ++connections_;
-            const CollectorService* service = &owner_->service_;
-            if (tls != nullptr) {
-              std::make_shared<Session<true>>(std::move(s), tls, this, owner_, service)->Run();
-            } else {
-              std::make_shared<Session<false>>(std::move(s), nullptr, this, owner_, service)->Run();
-            }
-          }
+  acceptor.async_accept(asio::make_strand(NextContext()), [this, &acceptor, tls](
+                                                              beast::error_code ec, tcp::socket s) {
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (!ec) {
+      if (connections_.load() >= owner_->service_.config().max_connections) {
+        beast::error_code ignored;
+        s.close(ignored);
+      } else {
+        ++connections_;
+        const CollectorService* service = &owner_->service_;
+        if (tls != nullptr) {
+          std::make_shared<Session<true>>(std::move(s), tls, this, owner_, service)->Run();
+        } else {
+          std::make_shared<Session<false>>(std::move(s), nullptr, this, owner_, service)->Run();
         }
-        Accept(acceptor, tls);
-      });
+      }
+    }
+    Accept(acceptor, tls);
+  });
 }
 
 CollectorServer::CollectorServer(CollectorConfig config, CollectorEnv* env)
@@ -439,7 +471,8 @@ bool CollectorServer::EnqueueForSession(HandledRequest& handled,
   const size_t count = handled.good.size() + handled.bad.size();
   std::lock_guard<std::mutex> lock(mu_);
   if (stopped_ || queue_.size() + count > static_cast<size_t>(c.queue_max_records)) return false;
-  const bool was_empty = queue_.empty();
+  const size_t queued_before = queue_.size();
+  const bool was_empty = queued_before == 0;
   const uint64_t id = next_request_id_++;
   auto make = [&](const std::string& topic, std::string value) {
     SourceRecord r;
@@ -457,10 +490,13 @@ bool CollectorServer::EnqueueForSession(HandledRequest& handled,
   }
   for (auto& b : handled.bad) make(c.bad_topic, std::move(b));
   if (complete) pending_[id] = Pending{count, deadline, std::move(complete)};
-  // A non-empty queue was announced already and is drained by the next Poll. Announced under the
-  // lock, so that none is under way once BeginTermination returned (the worker's queue it wakes
-  // goes away after the task stopped).
-  if (was_empty && on_records_ready_) on_records_ready_();
+  // Announced when Poll starts returning records again: when the queue stops being empty with no
+  // round in flight (the worker polls after acknowledgements anyway), or reaches a full round
+  // during one. Announced under the lock, so that none is under way once BeginTermination
+  // returned (the worker's queue it wakes goes away after the task stopped).
+  const bool ready =
+      in_flight_ == 0 ? was_empty : queued_before < kFullRound && queue_.size() >= kFullRound;
+  if (ready && on_records_ready_) on_records_ready_();
   return true;
 }
 
@@ -486,30 +522,31 @@ void CollectorServer::ExpireOverdue() {
 std::vector<SourceRecord> CollectorServer::Poll(size_t max) {
   std::vector<SourceRecord> out;
   std::lock_guard<std::mutex> lock(mu_);
+  // Rounds: see the header.
+  if (in_flight_ > 0 && queue_.size() < kFullRound) return out;
   while (!queue_.empty() && out.size() < max) {
     out.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
+  in_flight_ += out.size();
   return out;
 }
 
 void CollectorServer::OnRecordDone(const SourceRecord& record, bool acked) {
   auto it = record.source_offset.find(kRequestField);
-  if (it == record.source_offset.end()) return;
-  std::optional<int64_t> id = it->second.AsInteger();
+  std::optional<int64_t> id =
+      it == record.source_offset.end() ? std::nullopt : it->second.AsInteger();
+  std::unique_lock<std::mutex> lock(mu_);
+  if (in_flight_ > 0) --in_flight_;
   if (!id) return;
-  std::function<void(bool)> complete;
-  bool ok = acked;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto p = pending_.find(static_cast<uint64_t>(*id));
-    if (p == pending_.end()) return;  // buffered, timed out, or already failed
-    if (acked && --p->second.remaining > 0) return;
-    complete = std::move(p->second.complete);
-    pending_.erase(p);
-  }
+  auto p = pending_.find(static_cast<uint64_t>(*id));
+  if (p == pending_.end()) return;  // buffered, timed out, or already failed
+  if (acked && --p->second.remaining > 0) return;
+  std::function<void(bool)> complete = std::move(p->second.complete);
+  pending_.erase(p);
+  lock.unlock();
   if (acked) sink_healthy_ = true;
-  complete(ok);
+  complete(acked);
 }
 
 size_t CollectorServer::QueuedForTest() {

@@ -53,14 +53,24 @@ class CollectorServer {
   int port() const { return port_; }
   int ssl_port() const { return ssl_port_; }
 
-  // Called from a server thread when records are queued while none were (the task then tells the
-  // worker to poll); never after BeginTermination returned. Set before Start.
+  // Called from a server thread when Poll, which returned nothing, would now return records (the
+  // task then tells the worker to poll); never after BeginTermination returned. Set before Start.
   void set_on_records_ready(std::function<void()> callback) {
     on_records_ready_ = std::move(callback);
   }
   // Up to `max` queued records, at once (never waits). Any thread.
+  //
+  // Records go out in rounds: while records of an earlier Poll are not reported by OnRecordDone,
+  // Poll returns nothing unless kFullRound records are queued. The worker polls again after each
+  // batch of acknowledgements, so the requests that arrived during a round go to the producer
+  // together when it ends, instead of a produce (a task and a broker thread wake-up, a
+  // ProduceRequest per partition) every one or two requests; librdkafka's broker thread also
+  // stops spinning on the idempotent producer's limit of 5 requests in flight. The cost is up to
+  // one more round trip to Kafka for a request that arrives during a round.
   std::vector<SourceRecord> Poll(size_t max);
-  // Reports that Kafka acknowledged (`acked`) or dropped a record taken from Poll. Any thread.
+  static constexpr size_t kFullRound = 1000;
+  // Reports that Kafka acknowledged (`acked`) or dropped a record taken from Poll; every record
+  // taken must be reported once (rounds count them). Any thread.
   void OnRecordDone(const SourceRecord& record, bool acked);
 
   // Records queued and not yet polled.
@@ -98,6 +108,7 @@ class CollectorServer {
   std::deque<SourceRecord> queue_;
   std::unordered_map<uint64_t, Pending> pending_;
   uint64_t next_request_id_ = 1;
+  size_t in_flight_ = 0;  // records taken by Poll and not reported by OnRecordDone yet
   std::atomic<bool> sink_healthy_{true};
   std::atomic<bool> health_down_{false};
   bool stopped_ = false;  // BeginTermination ran: nothing is queued any more

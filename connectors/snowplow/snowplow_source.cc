@@ -38,7 +38,7 @@ Status SnowplowCollectorSourceTask::Start(const ConfigMap& props) {
 
 Result<std::vector<SourceRecord>> SnowplowCollectorSourceTask::Poll() {
   if (!server_) return std::vector<SourceRecord>{};
-  return server_->Poll(1000);
+  return server_->Poll(CollectorServer::kFullRound);
 }
 
 void SnowplowCollectorSourceTask::CommitRecord(const SourceRecord& record,

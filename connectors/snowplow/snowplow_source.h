@@ -44,8 +44,9 @@ class SnowplowCollectorSourceTask : public SourceTask {
   std::string Version() const override;
   // InvalidConfig for bad configs, IoError when the port cannot be bound.
   Status Start(const ConfigMap& props) override;
-  // Records of requests received so far (at most 1000); never waits. When records arrive while
-  // none are queued, the task calls its context's RecordsReady().
+  // Records of requests received so far (at most 1000), in rounds: nothing while records of the
+  // previous round are unacknowledged, unless 1000 are queued (CollectorServer::Poll). Never
+  // waits. When Poll would return records again, the task calls its context's RecordsReady().
   Result<std::vector<SourceRecord>> Poll() override;
   // The worker polls the collector on the thread that sends to Kafka: one thread hand-off less per
   // batch of requests than a poll thread of its own.

@@ -199,6 +199,78 @@ TEST_F(SnowplowSourceTaskTest, QueuedRequestWakesTheWorkerAndPollNeverWaits) {
   EXPECT_EQ(context.ready.load(), 1);  // one wake per empty-to-queued, not per record
 }
 
+// Records go to the worker in rounds: a request queued while an earlier one's records are
+// unacknowledged is polled once they are (the worker polls after acknowledgements), without a
+// wake-up of its own.
+TEST_F(SnowplowSourceTaskTest, RequestsQueuedDuringARoundArePolledAfterItsAcknowledgements) {
+  ReadyCountingContext context;
+  task_.Initialize(&context);
+  StartTask();
+  auto first =
+      std::async(std::launch::async, [&] { return Send(port_, http::verb::get, "/i?e=pv"); });
+  ASSERT_TRUE(WaitUntil([&] { return context.ready.load() == 1; }, 10s));
+  auto round = task_.Poll();
+  ASSERT_TRUE(round.ok());
+  ASSERT_EQ(round->size(), 1u);
+
+  auto second =
+      std::async(std::launch::async, [&] { return Send(port_, http::verb::get, "/i?e=se"); });
+  ASSERT_TRUE(WaitUntil([&] { return task_.server_for_test()->QueuedForTest() == 1; }, 10s));
+  auto during = task_.Poll();
+  ASSERT_TRUE(during.ok());
+  EXPECT_TRUE(during->empty());
+  EXPECT_EQ(context.ready.load(), 1);
+
+  RecordMetadata metadata{"good", 0, 0, std::nullopt};
+  task_.CommitRecord((*round)[0], &metadata);
+  EXPECT_EQ(first.get().status, 200);
+  auto next = task_.Poll();
+  ASSERT_TRUE(next.ok());
+  ASSERT_EQ(next->size(), 1u);
+  auto payload = DeserializeThrift(
+      std::string((*next)[0].value.as_bytes().begin(), (*next)[0].value.as_bytes().end()));
+  ASSERT_TRUE(payload.ok());
+  EXPECT_EQ(payload->querystring, "e=se");
+  EXPECT_EQ(second.wait_for(100ms), std::future_status::timeout);
+  task_.CommitRecord((*next)[0], &metadata);
+  EXPECT_EQ(second.get().status, 200);
+  EXPECT_EQ(context.ready.load(), 1);
+}
+
+// A full round (1000 records) queued during a round is polled at once, with a wake-up, so that a
+// distant broker's round trip does not cap the throughput at one round per trip.
+TEST_F(SnowplowSourceTaskTest, AFullRoundIsPolledWhileTheRoundBeforeIsInFlight) {
+  ReadyCountingContext context;
+  task_.Initialize(&context);
+  // Events of 1000 bytes and records below 2200 bytes: one event per record.
+  StartTask({{"streams.maxBytes", "2200"},
+             {"networking.maxPayloadSize", "4194304"},
+             {"networking.dropPayloadSize", "8388608"}});
+  auto pixel = std::async(std::launch::async, [&] { return Send(port_, http::verb::get, "/i"); });
+  ASSERT_TRUE(WaitUntil([&] { return context.ready.load() == 1; }, 10s));
+  auto round = task_.Poll();
+  ASSERT_TRUE(round.ok());
+  ASSERT_EQ(round->size(), 1u);
+
+  std::string body = "{\"schema\":\"s\",\"data\":[";
+  for (int i = 0; i < 1000; ++i) body += (i ? ",\"" : "\"") + std::string(998, 'a') + "\"";
+  body += "]}";
+  auto batch = std::async(std::launch::async, [&] {
+    return Send(port_, http::verb::post, "/com.snowplowanalytics.snowplow/tp2", body);
+  });
+  ASSERT_TRUE(WaitUntil([&] { return context.ready.load() == 2; }, 30s));
+  auto full = task_.Poll();
+  ASSERT_TRUE(full.ok());
+  ASSERT_EQ(full->size(), 1000u);
+  for (const SourceRecord& r : *full) EXPECT_EQ(r.topic, "good");
+
+  RecordMetadata metadata{"good", 0, 0, std::nullopt};
+  task_.CommitRecord((*round)[0], &metadata);
+  for (const SourceRecord& r : *full) task_.CommitRecord(r, &metadata);
+  EXPECT_EQ(pixel.get().status, 200);
+  EXPECT_EQ(batch.get().status, 200);
+}
+
 TEST_F(SnowplowSourceTaskTest, SplitRequestWaitsForEveryRecord) {
   StartTask({{"streams.maxBytes", "2000"}});
   std::string body = "{\"schema\":\"s\",\"data\":[";
