@@ -82,9 +82,12 @@ Status WorkerSourceTask::Initialize() {
   props["enable.idempotence"] = "true";
   props["message.timeout.ms"] = "0";  // never give up on a record while the broker is away
   props.try_emplace("client.id", "connector-producer-" + id().ToString());
-  // Connect's producer holds at most buffer.memory (32 MiB) of records; librdkafka's own default
-  // (1 GiB) would let a slow broker thread grow the worker by hundreds of MiB.
-  props.try_emplace("queue.buffering.max.kbytes", "32768");
+  // At most what the idempotent producer can have in flight (5 requests of batch.size, 1 MB):
+  // records queued beyond that cannot be sent any sooner, and full batches that must wait for a
+  // free request slot make librdkafka's broker thread spin (CDC events with schemas, ~3 KB each:
+  // +50 % CPU on that thread with Connect's buffer.memory of 32 MiB). librdkafka's own default
+  // (1 GiB) would also let a slow broker grow the worker by hundreds of MiB.
+  props.try_emplace("queue.buffering.max.kbytes", "4096");
   TRIBUTARY_ASSIGN_OR_RETURN(
       producer_, CreateKafkaHandle(RD_KAFKA_PRODUCER, props, [this](rd_kafka_conf_t* conf) {
         rd_kafka_conf_set_opaque(conf, this);
