@@ -257,6 +257,11 @@ class HoldingSinkTask : public SinkTask {
     }
     return Status::Ok();
   }
+  // Values received so far (the worker calls Put on its own thread).
+  size_t Count() {
+    std::lock_guard lock(mutex);
+    return values.size();
+  }
   Result<TopicPartitionOffsets> PreCommit(const TopicPartitionOffsets& offsets) override {
     TopicPartitionOffsets safe;
     for (const auto& [tp, offset] : offsets) safe[tp] = std::min<int64_t>(offset, durable_limit);
@@ -310,12 +315,7 @@ TEST_F(WorkerTaskTest, SinkSubscribesByTopicsRegex) {
   o.topics_regex = "num.*";
   auto task = std::make_unique<WorkerSinkTask>(std::move(o));
   task->Start();
-  EXPECT_TRUE(WaitUntil(
-      [&] {
-        std::lock_guard lock(sink->mutex);
-        return sink->values.size() == 50;
-      },
-      seconds(60)));
+  EXPECT_TRUE(WaitUntil([&] { return sink->Count() == 50; }, seconds(60)));
   task->Stop();
   ASSERT_TRUE(task->AwaitStop(seconds(15)));
 }
@@ -369,12 +369,7 @@ TEST_F(WorkerTaskTest, SinkTaskIsPutToWhenTheTopicIsQuiet) {
   auto task =
       std::make_unique<WorkerSinkTask>(SinkOptions("quiet", std::move(sink_task), &sink_listener));
   task->Start();
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        std::lock_guard lock(sink->mutex);
-        return sink->values.size() == 50;
-      },
-      seconds(60)));
+  ASSERT_TRUE(WaitUntil([&] { return sink->Count() == 50; }, seconds(60)));
   const int before = sink->empty_puts.load();
   EXPECT_TRUE(WaitUntil([&] { return sink->empty_puts.load() >= before + 3; }, seconds(10)));
   task->Stop();
@@ -414,12 +409,7 @@ TEST_F(WorkerTaskTest, SinkRedeliversAfterRetriableErrorsWithMessagesStillQueued
   o.max_batch = 20;
   auto task = std::make_unique<WorkerSinkTask>(std::move(o));
   task->Start();
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        std::lock_guard lock(sink->mutex);
-        return sink->values.size() >= 400;
-      },
-      seconds(30)));
+  ASSERT_TRUE(WaitUntil([&] { return sink->Count() >= 400; }, seconds(30)));
   {
     std::lock_guard lock(sink->mutex);
     ASSERT_EQ(sink->values.size(), 400u);  // nothing lost, nothing twice
@@ -441,12 +431,7 @@ TEST_F(WorkerTaskTest, SinkCommitsOnlyWhatPreCommitReportsDurable) {
   SinkTaskOptions o = SinkOptions("holding", std::move(sink_task), &sink_listener);
   auto task = std::make_unique<WorkerSinkTask>(std::move(o));
   task->Start();
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        std::lock_guard lock(sink->mutex);
-        return sink->values.size() == 200;
-      },
-      seconds(30)));
+  ASSERT_TRUE(WaitUntil([&] { return sink->Count() == 200; }, seconds(30)));
   {
     std::lock_guard lock(sink->mutex);
     for (int i = 0; i < 200; ++i) ASSERT_EQ(sink->values[i], std::to_string(i));
@@ -525,12 +510,7 @@ TEST_F(WorkerTaskTest, SinkErrantRecordsGoToTheDeadLetterQueueAndCountAsHandled)
   o.dlq_producer_properties = {{"bootstrap.servers", broker_->bootstrap_servers()}};
   auto task = std::make_unique<WorkerSinkTask>(std::move(o));
   task->Start();
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        std::lock_guard lock(sink->mutex);
-        return sink->values.size() == 45;
-      },
-      seconds(30)));
+  ASSERT_TRUE(WaitUntil([&] { return sink->Count() == 45; }, seconds(30)));
   task->Stop();
   ASSERT_TRUE(task->AwaitStop(seconds(15)));
   EXPECT_NE(sink_listener.Current(), State::kFailed) << sink_listener.trace;
