@@ -27,7 +27,7 @@ struct CollectorConfig {
   int port = 8080;
   int threads = 2;
   // Custom 2-segment path -> one of kTp2Path, kRedirectPath, kIgluPath ("paths.<from>=<to>").
-  std::map<std::string, std::string> paths;
+  std::map<std::string, std::string, std::less<>> paths;
 
   bool cookie_enabled = true;
   int64_t cookie_expiration_ms = 365LL * 24 * 3600 * 1000;

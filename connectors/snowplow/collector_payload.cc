@@ -13,11 +13,17 @@
 namespace tributary::connectors::snowplow {
 
 using apache::thrift::protocol::TBinaryProtocol;
+using apache::thrift::protocol::TBinaryProtocolT;
 using apache::thrift::transport::TMemoryBuffer;
 
 std::string SerializeThrift(const CollectorPayload& payload) {
-  auto buffer = std::make_shared<TMemoryBuffer>();
-  TBinaryProtocol protocol(buffer);
+  // Sized up front (the strings plus room for field headers), so it does not grow while written;
+  // the protocol calls the memory buffer without a virtual call per field.
+  size_t size = 512 + payload.schema.size() + payload.querystring.size() + payload.body.size() +
+                payload.userAgent.size() + payload.refererUri.size() + payload.path.size();
+  for (const std::string& header : payload.headers) size += 4 + header.size();
+  auto buffer = std::make_shared<TMemoryBuffer>(static_cast<uint32_t>(size));
+  TBinaryProtocolT<TMemoryBuffer> protocol(buffer);
   // Writing to a memory buffer only throws on allocation failure.
   payload.write(&protocol);
   return buffer->getBufferAsString();

@@ -156,8 +156,10 @@ std::optional<std::string> QueryParam(std::string_view query, std::string_view n
     std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     size_t eq = pair.find('=');
-    std::string key = UrlDecode(pair.substr(0, eq));
-    if (key == name) {
+    std::string_view key = pair.substr(0, eq);
+    // Most keys have nothing to decode: compared as they are, without a copy.
+    if (key.find_first_of("%+") == std::string_view::npos ? key == name
+                                                           : UrlDecode(key) == name) {
       return eq == std::string_view::npos ? std::string() : UrlDecode(pair.substr(eq + 1));
     }
   }
@@ -215,10 +217,10 @@ HandledRequest CollectorService::Handle(const CollectorRequest& request, bool si
     resp.headers.emplace_back("Content-Type", "text/plain; charset=UTF-8");
     resp.body = std::move(body);
   };
-  const std::string& target = request.target;
+  const std::string_view target = request.target;
   size_t qmark = target.find('?');
-  const std::string path = target.substr(0, qmark);
-  const std::string query = qmark == std::string::npos ? "" : target.substr(qmark + 1);
+  const std::string_view path = target.substr(0, qmark);
+  const std::string_view query = qmark == std::string::npos ? "" : target.substr(qmark + 1);
   const std::string& m = request.method;
   const bool get = m == "GET" || m == "HEAD";
 
@@ -235,7 +237,7 @@ HandledRequest CollectorService::Handle(const CollectorRequest& request, bool si
     resp.headers.emplace_back(
         "Location", "https://" + std::string(name) +
                         (config_.ssl_port == 443 ? "" : ":" + std::to_string(config_.ssl_port)) +
-                        target);
+                        request.target);
     return out;
   }
   if (m == "OPTIONS") {
@@ -311,7 +313,7 @@ HandledRequest CollectorService::Handle(const CollectorRequest& request, bool si
       rest = rest.substr(slash + 1);
     }
   }
-  std::string mapped = path;
+  std::string_view mapped = path;
   if (auto it = config_.paths.find(path); it != config_.paths.end()) mapped = it->second;
 
   if ((!segments.empty() && segments[0] == "r") || mapped == kRedirectPath) {
@@ -332,8 +334,8 @@ HandledRequest CollectorService::Handle(const CollectorRequest& request, bool si
   return out;
 }
 
-HandledRequest CollectorService::Track(const CollectorRequest& request, const std::string& path,
-                                       const std::string& query, bool pixel, bool redirect) const {
+HandledRequest CollectorService::Track(const CollectorRequest& request, std::string_view path,
+                                       std::string_view query, bool pixel, bool redirect) const {
   HandledRequest out;
   CollectorResponse& resp = out.response;
   const HeaderList& headers = request.headers;
@@ -433,8 +435,8 @@ HandledRequest CollectorService::Track(const CollectorRequest& request, const st
           FindHeader(headers, config_.cookie_bounce_forwarded_protocol_header);
       if (proto && !Trim(*proto).empty()) scheme = Lower(std::string(Trim(*proto)));
     }
-    std::string location =
-        path + "?" + query + (query.empty() ? "" : "&") + config_.cookie_bounce_name + "=true";
+    std::string location = std::string(path) + "?" + std::string(query) +
+                           (query.empty() ? "" : "&") + config_.cookie_bounce_name + "=true";
     // Absolute when the Host is known (as the reference); a relative reference otherwise.
     if (const std::string* host = FindHeader(headers, "Host"); host && !host->empty()) {
       location = scheme + "://" + *host + location;
@@ -498,8 +500,8 @@ HandledRequest CollectorService::Track(const CollectorRequest& request, const st
   p.__set_collector(config_.collector_name);
   if (const std::string* ua = FindHeader(headers, "User-Agent")) p.__set_userAgent(*ua);
   if (const std::string* ref = FindHeader(headers, "Referer")) p.__set_refererUri(*ref);
-  p.__set_path(path);
-  p.__set_querystring(query);
+  p.__set_path(std::string(path));
+  p.__set_querystring(std::string(query));
   const bool post = request.method == "POST";
   if (post) p.__set_body(request.body);
   std::vector<std::string> header_lines;

@@ -71,8 +71,8 @@ class CollectorService {
   void set_bound_ssl_port(int port) { config_.ssl_port = port; }
 
  private:
-  HandledRequest Track(const CollectorRequest& request, const std::string& path,
-                       const std::string& query, bool pixel, bool redirect) const;
+  HandledRequest Track(const CollectorRequest& request, std::string_view path,
+                       std::string_view query, bool pixel, bool redirect) const;
 
   CollectorConfig config_;
   CollectorEnv* env_;
