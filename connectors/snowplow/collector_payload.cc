@@ -16,7 +16,7 @@ using apache::thrift::protocol::TBinaryProtocol;
 using apache::thrift::protocol::TBinaryProtocolT;
 using apache::thrift::transport::TMemoryBuffer;
 
-std::string SerializeThrift(const CollectorPayload& payload) {
+Bytes SerializeThrift(const CollectorPayload& payload) {
   // Sized up front (the strings plus room for field headers), so it does not grow while written;
   // the protocol calls the memory buffer without a virtual call per field.
   size_t size = 512 + payload.schema.size() + payload.querystring.size() + payload.body.size() +
@@ -26,7 +26,10 @@ std::string SerializeThrift(const CollectorPayload& payload) {
   TBinaryProtocolT<TMemoryBuffer> protocol(buffer);
   // Writing to a memory buffer only throws on allocation failure.
   payload.write(&protocol);
-  return buffer->getBufferAsString();
+  uint8_t* bytes = nullptr;
+  uint32_t length = 0;
+  buffer->getBuffer(&bytes, &length);
+  return Bytes(bytes, bytes + length);
 }
 
 Result<CollectorPayload> DeserializeThrift(std::string_view bytes) {

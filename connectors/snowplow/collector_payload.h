@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "connectors/snowplow/gen-cpp/collector_payload_types.h"
+#include "runtime/api/data.h"
 #include "runtime/api/status.h"
 
 namespace tributary::connectors::snowplow {
@@ -17,10 +18,14 @@ inline constexpr const char* kCollectorPayloadSchema =
     "iglu:com.snowplowanalytics.snowplow/CollectorPayload/thrift/1-0-0";
 
 // TBinaryProtocol bytes of `payload`, as Java's `new TSerializer().serialize(payload)`.
-std::string SerializeThrift(const CollectorPayload& payload);
+Bytes SerializeThrift(const CollectorPayload& payload);
 
 // Decodes TBinaryProtocol bytes; DataError if they are not a valid CollectorPayload.
 Result<CollectorPayload> DeserializeThrift(std::string_view bytes);
+inline Result<CollectorPayload> DeserializeThrift(const Bytes& bytes) {
+  return DeserializeThrift(
+      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
 
 // The payload as one JSON object; field names are the IDL's, optional fields that are unset are
 // left out, `headers` is an array of strings.

@@ -29,7 +29,7 @@ namespace {
 
 Value KeyValue(const std::string& key) { return Value::String(key); }
 
-Value BytesOf(const std::string& s) { return Value::BytesValue(Bytes(s.begin(), s.end())); }
+Bytes BytesOf(const std::string& s) { return Bytes(s.begin(), s.end()); }
 
 }  // namespace
 
@@ -279,7 +279,8 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     request.secure = kTls;
     socket_layer().expires_never();
 
-    HandledRequest handled = service_->Handle(request, server_->sink_healthy(), server_->healthy());
+    HandledRequest handled =
+        service_->Handle(std::move(request), server_->sink_healthy(), server_->healthy());
     response_ = std::move(handled.response);
     if (handled.good.empty() && handled.bad.empty()) {
       Reply(response_, keep_alive_);
@@ -480,21 +481,22 @@ bool CollectorServer::EnqueueForSession(HandledRequest& handled,
   const size_t queued_before = queue_.size();
   const bool was_empty = queued_before == 0;
   const uint64_t id = next_request_id_++;
-  auto make = [&](const std::string& topic, std::string value) {
+  auto make = [&](const std::string& topic, Bytes value) {
     SourceRecord r;
     r.topic = topic;
     r.key_schema = schemas::String();
     r.key = KeyValue(handled.partition_key);
     r.value_schema = schemas::Bytes();
-    r.value = BytesOf(value);
+    r.value = Value::BytesValue(std::move(value));
     r.source_offset = {{kRequestField, Value::Int64(static_cast<int64_t>(id))}};
     queue_.push_back(std::move(r));
   };
   for (size_t i = 0; i < handled.good.size(); ++i) {
-    make(c.good_topic, c.output_format == OutputFormat::kJson ? PayloadToJson(handled.good[i])
-                                                              : std::move(handled.good_thrift[i]));
+    make(c.good_topic, c.output_format == OutputFormat::kJson
+                           ? BytesOf(PayloadToJson(handled.good[i]))
+                           : std::move(handled.good_thrift[i]));
   }
-  for (auto& b : handled.bad) make(c.bad_topic, std::move(b));
+  for (const std::string& b : handled.bad) make(c.bad_topic, BytesOf(b));
   if (complete) pending_[id] = Pending{count, deadline, std::move(complete)};
   // Announced when Poll starts returning records again: when the queue stops being empty with no
   // round in flight (the worker polls after acknowledgements anyway), or reaches a full round

@@ -208,7 +208,7 @@ CollectorService::CollectorService(CollectorConfig config, CollectorEnv* env)
   limits_.version = TRIBUTARY_VERSION;
 }
 
-HandledRequest CollectorService::Handle(const CollectorRequest& request, bool sink_healthy,
+HandledRequest CollectorService::Handle(CollectorRequest request, bool sink_healthy,
                                         bool healthy) const {
   HandledRequest out;
   CollectorResponse& resp = out.response;
@@ -334,7 +334,7 @@ HandledRequest CollectorService::Handle(const CollectorRequest& request, bool si
   return out;
 }
 
-HandledRequest CollectorService::Track(const CollectorRequest& request, std::string_view path,
+HandledRequest CollectorService::Track(CollectorRequest& request, std::string_view path,
                                        std::string_view query, bool pixel, bool redirect) const {
   HandledRequest out;
   CollectorResponse& resp = out.response;
@@ -503,7 +503,7 @@ HandledRequest CollectorService::Track(const CollectorRequest& request, std::str
   p.__set_path(std::string(path));
   p.__set_querystring(std::string(query));
   const bool post = request.method == "POST";
-  if (post) p.__set_body(request.body);
+  if (post) p.__set_body(std::move(request.body));
   std::vector<std::string> header_lines;
   const std::string* content_type = FindHeader(headers, "Content-Type");
   for (const auto& [name, value] : headers) {

@@ -38,7 +38,7 @@ struct CollectorResponse {
 struct HandledRequest {
   CollectorResponse response;
   std::vector<CollectorPayload> good;    // payloads for streams.good
-  std::vector<std::string> good_thrift;  // good[i] serialised (SerializeThrift)
+  std::vector<Bytes> good_thrift;        // good[i] serialised (SerializeThrift)
   std::vector<std::string> bad;          // bad rows for streams.bad
   std::string partition_key;             // the record key for all of them
 };
@@ -61,8 +61,9 @@ class CollectorService {
   // `env` is not owned and must outlive the service.
   CollectorService(CollectorConfig config, CollectorEnv* env);
 
-  // Handles one complete request. `sink_healthy` answers /sink-health, `healthy` /health.
-  HandledRequest Handle(const CollectorRequest& request, bool sink_healthy = true,
+  // Handles one complete request (its body moves into the payload). `sink_healthy` answers
+  // /sink-health, `healthy` /health.
+  HandledRequest Handle(CollectorRequest request, bool sink_healthy = true,
                         bool healthy = true) const;
 
   const CollectorConfig& config() const { return config_; }
@@ -71,7 +72,7 @@ class CollectorService {
   void set_bound_ssl_port(int port) { config_.ssl_port = port; }
 
  private:
-  HandledRequest Track(const CollectorRequest& request, std::string_view path,
+  HandledRequest Track(CollectorRequest& request, std::string_view path,
                        std::string_view query, bool pixel, bool redirect) const;
 
   CollectorConfig config_;

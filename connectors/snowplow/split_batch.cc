@@ -60,7 +60,7 @@ std::string SizeViolationBadRow(const CollectorPayload& payload, const SplitLimi
 
 SplitResult SplitPayload(CollectorPayload payload, const SplitLimits& limits, int64_t now_ms) {
   SplitResult result;
-  std::string serialized = SerializeThrift(payload);
+  Bytes serialized = SerializeThrift(payload);
   const int64_t bytes = static_cast<int64_t>(serialized.size());
   if (bytes < limits.max_bytes) {
     result.good.push_back(std::move(payload));

@@ -24,7 +24,7 @@ struct SplitLimits {
 
 struct SplitResult {
   std::vector<CollectorPayload> good;    // each serialises to fewer than max_bytes bytes
-  std::vector<std::string> good_thrift;  // good[i] serialised (SerializeThrift)
+  std::vector<Bytes> good_thrift;        // good[i] serialised (SerializeThrift)
   std::vector<std::string> bad;          // size_violation bad rows (JSON text)
 };
 

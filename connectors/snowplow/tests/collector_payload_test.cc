@@ -49,7 +49,8 @@ TEST(CollectorPayloadTest, ThriftRoundTripKeepsEveryField) {
 TEST(CollectorPayloadTest, BinaryProtocolEncodesTheSchemaFieldAsId31337) {
   CollectorPayload p;
   p.__set_schema("s");
-  std::string bytes = SerializeThrift(p);
+  const Bytes serialized = SerializeThrift(p);
+  const std::string bytes(serialized.begin(), serialized.end());
   // TBinaryProtocol field header: type STRING (11), i16 id 31337 (0x7a69), i32 length, bytes.
   EXPECT_NE(bytes.find(std::string("\x0b\x7a\x69\0\0\0\1s", 8)), std::string::npos);
   // Unset optional fields are not written; the struct ends with a STOP byte.
