@@ -288,23 +288,41 @@ Result<PgResult> PgConnection::ExecParams(const std::string& sql,
 }
 
 Status PgConnection::CopyIn(const std::string& copy_sql, std::string_view data) {
+  TRIBUTARY_RETURN_IF_ERROR(BeginCopyIn(copy_sql));
+  SendCopyData(data);
+  return EndCopyIn();
+}
+
+Status PgConnection::BeginCopyIn(const std::string& copy_sql) {
+  copy_send_failed_ = false;
   auto started = Check(PQexec(conn_, copy_sql.c_str()), copy_sql.substr(0, 120));
   if (!started.ok()) return started.status();
   if (PQresultStatus(started->get()) != PGRES_COPY_IN)
     return Status::Internal("PostgreSQL did not enter COPY IN mode for: " + copy_sql);
+  return Status::Ok();
+}
+
+void PgConnection::SendCopyData(std::string_view piece) {
   constexpr size_t kChunk = 1 << 20;
-  for (size_t at = 0; at < data.size(); at += kChunk) {
-    size_t n = std::min(kChunk, data.size() - at);
-    if (PQputCopyData(conn_, data.data() + at, static_cast<int>(n)) != 1) break;
+  for (size_t at = 0; !copy_send_failed_ && at < piece.size(); at += kChunk) {
+    size_t n = std::min(kChunk, piece.size() - at);
+    copy_send_failed_ = PQputCopyData(conn_, piece.data() + at, static_cast<int>(n)) != 1;
   }
-  if (PQputCopyEnd(conn_, nullptr) != 1) return ErrorStatus(conn_, nullptr, "COPY");
+}
+
+Status PgConnection::EndCopyIn() {
+  // Also when a send or the end failed (the server may have ended the COPY with an error): the
+  // results are drained either way, and the server's error is the one reported.
+  const bool ended = PQputCopyEnd(conn_, nullptr) == 1;
   Status status;
   // Drain every result; the first error wins.
   while (PGresult* raw = PQgetResult(conn_)) {
     auto r = Check(raw, "COPY");
     if (!r.ok() && status.ok()) status = r.status();
   }
-  if (status.ok() && !ok()) return ErrorStatus(conn_, nullptr, "COPY");
+  if (status.ok() && (!ended || copy_send_failed_ || !ok())) {
+    return ErrorStatus(conn_, nullptr, "COPY");
+  }
   return status;
 }
 

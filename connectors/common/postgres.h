@@ -94,9 +94,16 @@ class PgConnection {
                               const std::vector<std::optional<std::string>>& params);
   // Runs `copy_sql` (a COPY … FROM STDIN) and streams `data` into it.
   Status CopyIn(const std::string& copy_sql, std::string_view data);
+  // The same in steps, for data made while the server loads what it has: BeginCopyIn starts the
+  // COPY, each SendCopyData hands the server the next piece (libpq sends it as its buffer fills),
+  // EndCopyIn finishes and returns the COPY's outcome (a failed send included).
+  Status BeginCopyIn(const std::string& copy_sql);
+  void SendCopyData(std::string_view piece);
+  Status EndCopyIn();
 
  private:
   explicit PgConnection(PGconn* conn) : conn_(conn) {}
+  bool copy_send_failed_ = false;  // a SendCopyData of the COPY in progress failed
   Result<PgResult> Check(PGresult* raw, std::string_view what);
   PGconn* conn_;
 };

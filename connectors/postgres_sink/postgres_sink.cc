@@ -935,8 +935,9 @@ Status PostgresSinkTask::WriteRun(const std::vector<const SinkRecord*>& input,
   std::vector<const SinkRecord*> run = input;
   if (keyed) {
     // Keep only the last record per key: INSERT … ON CONFLICT may touch a row once per statement.
-    std::unordered_map<std::string, size_t> last;
     std::vector<std::string> keys(run.size());
+    std::unordered_map<std::string_view, size_t> last;  // views of `keys`, which stays as it is
+    last.reserve(run.size());
     for (size_t i = 0; i < run.size(); ++i) {
       AppendRow(keys[i], *run[i], pk_columns, cell);
       last[keys[i]] = i;
@@ -956,12 +957,30 @@ Status PostgresSinkTask::WriteRun(const std::vector<const SinkRecord*>& input,
       if (!c->json && c->schema && c->schema->IsLogical(Timestamp::kLogicalName))
         zoned.push_back(c);
   }
-  data.reserve(run.size() * 64);
-  for (const SinkRecord* r : run) AppendRow(data, *r, columns, cell, !zoned.empty());
-
   std::string target = layout.table.Sql(config_.quote_identifiers);
   std::string col_list;
   for (const Column* c : columns) col_list += (col_list.empty() ? "" : ", ") + Q(c->name);
+  // COPY of the run's rows into `table`. The first one renders them into `data` while the server
+  // loads what it was sent, a piece at a time (rendering all first left PostgreSQL idle
+  // meanwhile); a later one (the merge's stage after a failed COPY-first) sends `data` again.
+  bool rendered = false;
+  auto copy_rows = [&](const std::string& table) -> Status {
+    const std::string sql = "COPY " + table + " (" + col_list + ") FROM STDIN";
+    if (rendered) return conn_->CopyIn(sql, data);
+    TRIBUTARY_RETURN_IF_ERROR(conn_->BeginCopyIn(sql));
+    constexpr size_t kPiece = 256 * 1024;
+    data.reserve(run.size() * 64);
+    size_t sent = 0;
+    for (const SinkRecord* r : run) {
+      AppendRow(data, *r, columns, cell, !zoned.empty());
+      if (data.size() - sent < kPiece) continue;
+      conn_->SendCopyData(std::string_view(data).substr(sent));
+      sent = data.size();
+    }
+    conn_->SendCopyData(std::string_view(data).substr(sent));
+    rendered = true;
+    return conn_->EndCopyIn();
+  };
   auto name_error = [&](Status st) {
     if (st.code() != StatusCode::kDataError) return st;
     size_t line = CopyLine(st.message());
@@ -969,16 +988,14 @@ Status PostgresSinkTask::WriteRun(const std::vector<const SinkRecord*>& input,
     return st.WithContext("a batch of " + std::to_string(run.size()) + " records (first " +
                           RecordName(*run.front()) + ")");
   };
-  if (!keyed && zoned.empty()) {
-    return name_error(conn_->CopyIn("COPY " + target + " (" + col_list + ") FROM STDIN", data));
-  }
+  if (!keyed && zoned.empty()) return name_error(copy_rows(target));
   if (config_.insert_mode == InsertMode::kUpsert && !layout.tombstones && zoned.empty()) {
     TRIBUTARY_ASSIGN_OR_RETURN(bool copy_first, TryCopyFirst(layout.table, pk_columns));
     if (copy_first) {
       // When no key of the run is in the table, the upsert is an insert; a key that is there
       // fails the COPY (unique violation) and the savepoint undoes it before the merge below.
       TRIBUTARY_RETURN_IF_ERROR(conn_->Exec("SAVEPOINT tributary_copy_first").status());
-      Status copied = conn_->CopyIn("COPY " + target + " (" + col_list + ") FROM STDIN", data);
+      Status copied = copy_rows(target);
       KnownTable& known = tables_[layout.table];
       if (copied.ok()) {
         known.copy_backoff = 1;
@@ -1003,8 +1020,7 @@ Status PostgresSinkTask::WriteRun(const std::vector<const SinkRecord*>& input,
     }
     TRIBUTARY_RETURN_IF_ERROR(conn_->Exec("ALTER TABLE " + stage + alter).status());
   }
-  TRIBUTARY_RETURN_IF_ERROR(
-      name_error(conn_->CopyIn("COPY " + stage + " (" + col_list + ") FROM STDIN", data)));
+  TRIBUTARY_RETURN_IF_ERROR(name_error(copy_rows(stage)));
   // What the merge reads of column `c` of stage row `prefix`.
   const std::string zone = pg::QuoteLiteral(config_.db_timezone);
   auto staged = [&](const Column* c, const std::string& prefix) {

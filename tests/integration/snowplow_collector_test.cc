@@ -234,8 +234,9 @@ TEST_F(SnowplowCollectorTest, NodeTrackerEventsReachTheGoodTopicOverGetAndPost) 
     EXPECT_STREQ(e["aid"].GetString(), "tributary-itest");
     EXPECT_STREQ(e["uid"].GetString(), "user-42");
     EXPECT_TRUE(e.HasMember("stm"));
-    if (std::string(e["e"].GetString()) == "se")
+    if (std::string(e["e"].GetString()) == "se") {
       EXPECT_STREQ(e["se_ac"].GetString(), "add-to-basket");
+    }
     if (std::string(e["e"].GetString()) == "ue") {
       EXPECT_NE(std::string(e["ue_pr"].GetString()).find("\"orderId\":\"o-99\""),
                 std::string::npos);

@@ -278,6 +278,52 @@ TEST_F(PostgresSinkTest, UpsertCopiesFreshKeysAndMergesPresentOnes) {
             "1a2,2b2,3c,4d,5e");
 }
 
+// A run of more than one piece (256 KiB) goes to the server while the rest is rendered; a COPY
+// undone after the first pieces were loaded is sent again, whole, to the merge's stage.
+TEST_F(PostgresSinkTest, UpsertOfARunOfManyPiecesFallsBackToTheMergeWithEveryRow) {
+  Query("CREATE TABLE big_upserts (id int PRIMARY KEY, name text)");
+  LogInsertingStatements("big_upserts");
+  auto value = IdAndName();
+  auto task =
+      StartTask({{"insert.mode", "upsert"}, {"pk.mode", "record_value"}, {"pk.fields", "id"}});
+  auto row = [&](int64_t offset, int id, std::string name) {
+    return Record("big_upserts", offset, value,
+                  Row(value, {{"id", Value::Int32(id)}, {"name", Value::String(std::move(name))}}));
+  };
+  ASSERT_TRUE(PutAndFlush(*task, {row(0, 5999, "old")}).ok());
+  std::vector<SinkRecord> records;
+  const std::string pad(100, 'x');
+  for (int id = 0; id < 6000; ++id) records.push_back(row(1 + id, id, pad + std::to_string(id)));
+  Query("TRUNCATE big_upserts_log");
+  Status st = PutAndFlush(*task, std::move(records));  // ≈ 650 KB of rows; 5999 is present
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(InsertingStatements("big_upserts"), "INSERT");
+  EXPECT_EQ(Query("SELECT count(*) FROM big_upserts WHERE name = '" + pad + "' || id"), "6000");
+}
+
+// A bad record after the first pieces were sent fails the COPY and is named, nothing is stored.
+TEST_F(PostgresSinkTest, BadRecordLateInARunOfManyPiecesIsNamed) {
+  Query("CREATE TABLE many_ints (n int NOT NULL, pad text)");
+  auto schema = SchemaBuilder::Struct()
+                    .AddField("n", schemas::String())
+                    .AddField("pad", schemas::String())
+                    .BuildOrDie();
+  auto task = StartTask({});
+  std::vector<SinkRecord> records;
+  const std::string pad(100, 'x');
+  for (int i = 0; i < 6000; ++i) {
+    records.push_back(Record(
+        "many_ints", i, schema,
+        Row(schema, {{"n", Value::String(i == 5500 ? "five" : std::to_string(i))},
+                     {"pad", Value::String(pad)}})));
+  }
+  Status st = PutAndFlush(*task, std::move(records));
+  ASSERT_EQ(st.code(), StatusCode::kDataError) << st.ToString();
+  EXPECT_NE(st.message().find("topic=many_ints, partition=0, offset=5500"), std::string::npos)
+      << st.ToString();
+  EXPECT_EQ(Query("SELECT count(*) FROM many_ints"), "0");
+}
+
 // The unique index may list the key columns in another order, and include other columns.
 TEST_F(PostgresSinkTest, UpsertCopiesIntoATableWithACompositeKeyInAnotherOrder) {
   Query("CREATE TABLE upserts2 (a int, b text, v text, PRIMARY KEY (b, a) INCLUDE (v))");
