@@ -933,8 +933,9 @@ Status PostgresSinkTask::WriteRun(const std::vector<const SinkRecord*>& input,
   std::string data;
   std::string cell;
   std::vector<const SinkRecord*> run = input;
-  if (keyed) {
-    // Keep only the last record per key: INSERT … ON CONFLICT may touch a row once per statement.
+  // Keeps only the last record per key in `run` (INSERT … ON CONFLICT may touch a row once per
+  // statement); true if it dropped any.
+  auto keep_last_per_key = [&] {
     std::vector<std::string> keys(run.size());
     std::unordered_map<std::string_view, size_t> last;  // views of `keys`, which stays as it is
     last.reserve(run.size());
@@ -942,13 +943,13 @@ Status PostgresSinkTask::WriteRun(const std::vector<const SinkRecord*>& input,
       AppendRow(keys[i], *run[i], pk_columns, cell);
       last[keys[i]] = i;
     }
-    if (last.size() != run.size()) {
-      std::vector<const SinkRecord*> kept;
-      for (size_t i = 0; i < run.size(); ++i)
-        if (last[keys[i]] == i) kept.push_back(run[i]);
-      run.swap(kept);
-    }
-  }
+    if (last.size() == run.size()) return false;
+    std::vector<const SinkRecord*> kept;
+    for (size_t i = 0; i < run.size(); ++i)
+      if (last[keys[i]] == i) kept.push_back(run[i]);
+    run.swap(kept);
+    return true;
+  };
   // Under a non-UTC db.timezone, Timestamp columns go through the stage as timestamptz (written
   // with an explicit +00) and reach the table as local time of that zone.
   std::vector<const Column*> zoned;
@@ -992,8 +993,9 @@ Status PostgresSinkTask::WriteRun(const std::vector<const SinkRecord*>& input,
   if (config_.insert_mode == InsertMode::kUpsert && !layout.tombstones && zoned.empty()) {
     TRIBUTARY_ASSIGN_OR_RETURN(bool copy_first, TryCopyFirst(layout.table, pk_columns));
     if (copy_first) {
-      // When no key of the run is in the table, the upsert is an insert; a key that is there
-      // fails the COPY (unique violation) and the savepoint undoes it before the merge below.
+      // When no key of the run is in the table and none repeats in it, the upsert is an insert;
+      // a key that is there or repeats fails the COPY (unique violation) and the savepoint undoes
+      // it before the merge below. So the run is not searched for repeated keys first.
       TRIBUTARY_RETURN_IF_ERROR(conn_->Exec("SAVEPOINT tributary_copy_first").status());
       Status copied = copy_rows(target);
       KnownTable& known = tables_[layout.table];
@@ -1006,6 +1008,10 @@ Status PostgresSinkTask::WriteRun(const std::vector<const SinkRecord*>& input,
       known.copy_backoff = std::min(known.copy_backoff * 2, 64);
       TRIBUTARY_RETURN_IF_ERROR(conn_->Exec("ROLLBACK TO SAVEPOINT tributary_copy_first").status());
     }
+  }
+  if (keyed && keep_last_per_key()) {
+    data.clear();  // rendered with the dropped records: rendered again without them
+    rendered = false;
   }
   std::string stage = QuoteIdentifier("__tributary_stage_" + std::to_string(stage_counter++));
   TRIBUTARY_RETURN_IF_ERROR(conn_
