@@ -114,11 +114,14 @@ class PostgresSinkTask : public SinkTask {
  private:
   Status EnsureConnected();
   Status LoadOffsets();
-  // Writes and commits the buffer in one transaction (with the offsets, exactly-once).
+  // Writes and commits the buffer in one transaction (with the offsets, exactly-once), then
+  // empties it.
   Status WriteBuffer();
-  // Writes and commits `records` in one transaction and empties it; on failure nothing is
-  // committed and `records` is kept. isolate: every record alone behind a savepoint; a record
-  // failing with a DataError goes to SinkTaskContext::ReportErrant and the others are written.
+  // Writes and commits `records` in one transaction; on failure nothing is committed. The caller
+  // empties `records` after a success (the background write's are freed once the next write
+  // runs: freed at once, they held it back). isolate: every record alone behind a savepoint; a
+  // record failing with a DataError goes to SinkTaskContext::ReportErrant and the others are
+  // written.
   Status WriteBufferOnce(std::vector<SinkRecord>& records, bool isolate);
   // Waits for the write in flight, if any. If it failed, its records return to the front of the
   // buffer; a DataError is then handled by writing them again with `isolate`.
