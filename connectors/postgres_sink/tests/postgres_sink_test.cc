@@ -248,8 +248,8 @@ TEST_F(PostgresSinkTest, UpsertWithRecordKeyLastWriteWinsAndTombstonesDelete) {
             "id");
 }
 
-// Upsert COPYs a run straight into the table while none of its keys is there, and merges with
-// INSERT … ON CONFLICT otherwise; a trigger logs which statement stored each row.
+// Upsert COPYs a run straight into the table while none of its keys is there or repeats, and
+// merges with INSERT … ON CONFLICT otherwise; a trigger logs which statement stored each row.
 TEST_F(PostgresSinkTest, UpsertCopiesFreshKeysAndMergesPresentOnes) {
   Query("CREATE TABLE upserts (id int PRIMARY KEY, name text)");
   LogInsertingStatements("upserts");
