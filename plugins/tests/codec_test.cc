@@ -131,7 +131,9 @@ TEST(PluginCodecTest, BatchesBiggerThanTheWritersStageRoundTrip) {
     Struct value(schema);
     EXPECT_TRUE(
         value.Put(0, Value::String(std::string(sizes[i % std::size(sizes)], 'a' + i % 26))).ok());
-    if (i % 2) EXPECT_TRUE(value.Put(1, Value::Int64(static_cast<int64_t>(i))).ok());
+    if (i % 2) {
+      EXPECT_TRUE(value.Put(1, Value::Int64(static_cast<int64_t>(i))).ok());
+    }
     r.value = Value::StructValue(std::move(value));
     r.headers = {Header{"h", nullptr, Value::String(std::string(i % 50, 'h'))}};
   }
