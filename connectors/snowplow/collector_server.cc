@@ -181,8 +181,8 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
  public:
   using Stream = std::conditional_t<kTls, beast::ssl_stream<TcpStream>, TcpStream>;
 
-  Session(Socket socket, ssl::context* tls, CollectorServer::Impl* impl,
-          CollectorServer* server, const CollectorService* service)
+  Session(Socket socket, ssl::context* tls, CollectorServer::Impl* impl, CollectorServer* server,
+          const CollectorService* service)
       : stream_(MakeStream(std::move(socket), tls)),
         impl_(impl),
         server_(server),

@@ -158,8 +158,7 @@ std::optional<std::string> QueryParam(std::string_view query, std::string_view n
     size_t eq = pair.find('=');
     std::string_view key = pair.substr(0, eq);
     // Most keys have nothing to decode: compared as they are, without a copy.
-    if (key.find_first_of("%+") == std::string_view::npos ? key == name
-                                                           : UrlDecode(key) == name) {
+    if (key.find_first_of("%+") == std::string_view::npos ? key == name : UrlDecode(key) == name) {
       return eq == std::string_view::npos ? std::string() : UrlDecode(pair.substr(eq + 1));
     }
   }

@@ -37,10 +37,10 @@ struct CollectorResponse {
 
 struct HandledRequest {
   CollectorResponse response;
-  std::vector<CollectorPayload> good;    // payloads for streams.good
-  std::vector<Bytes> good_thrift;        // good[i] serialised (SerializeThrift)
-  std::vector<std::string> bad;          // bad rows for streams.bad
-  std::string partition_key;             // the record key for all of them
+  std::vector<CollectorPayload> good;  // payloads for streams.good
+  std::vector<Bytes> good_thrift;      // good[i] serialised (SerializeThrift)
+  std::vector<std::string> bad;        // bad rows for streams.bad
+  std::string partition_key;           // the record key for all of them
 };
 
 // Clock and randomness, the seam tests replace. Thread-safe.
@@ -72,8 +72,8 @@ class CollectorService {
   void set_bound_ssl_port(int port) { config_.ssl_port = port; }
 
  private:
-  HandledRequest Track(CollectorRequest& request, std::string_view path,
-                       std::string_view query, bool pixel, bool redirect) const;
+  HandledRequest Track(CollectorRequest& request, std::string_view path, std::string_view query,
+                       bool pixel, bool redirect) const;
 
   CollectorConfig config_;
   CollectorEnv* env_;

@@ -23,9 +23,9 @@ struct SplitLimits {
 };
 
 struct SplitResult {
-  std::vector<CollectorPayload> good;    // each serialises to fewer than max_bytes bytes
-  std::vector<Bytes> good_thrift;        // good[i] serialised (SerializeThrift)
-  std::vector<std::string> bad;          // size_violation bad rows (JSON text)
+  std::vector<CollectorPayload> good;  // each serialises to fewer than max_bytes bytes
+  std::vector<Bytes> good_thrift;      // good[i] serialised (SerializeThrift)
+  std::vector<std::string> bad;        // size_violation bad rows (JSON text)
 };
 
 // Applies the limits to `payload`. `now_ms` stamps bad rows (failure.timestamp).

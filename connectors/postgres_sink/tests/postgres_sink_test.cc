@@ -314,10 +314,10 @@ TEST_F(PostgresSinkTest, BadRecordLateInARunOfManyPiecesIsNamed) {
   std::vector<SinkRecord> records;
   const std::string pad(100, 'x');
   for (int i = 0; i < 6000; ++i) {
-    records.push_back(Record(
-        "many_ints", i, schema,
-        Row(schema, {{"n", Value::String(i == 5500 ? "five" : std::to_string(i))},
-                     {"pad", Value::String(pad)}})));
+    records.push_back(
+        Record("many_ints", i, schema,
+               Row(schema, {{"n", Value::String(i == 5500 ? "five" : std::to_string(i))},
+                            {"pad", Value::String(pad)}})));
   }
   Status st = PutAndFlush(*task, std::move(records));
   ASSERT_EQ(st.code(), StatusCode::kDataError) << st.ToString();
