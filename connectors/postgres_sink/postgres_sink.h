@@ -4,6 +4,7 @@
 // against PostgreSQL through libpq, writing batches with COPY. See
 // connectors/postgres_sink/README.md.
 
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -69,16 +70,18 @@ class PostgresSinkConnector : public SinkConnector {
 
 struct Column;
 struct RunLayout;
+struct PreparedRun;
+struct PreparedWrite;
 
 // Writes the records of each Put in one transaction, as the JDBC sink commits each put(). In
 // at-least-once mode the write runs on a thread of its own while the worker converts the next
-// batch; Puts that arrive while it runs gather for the next write (up to kMaxGathered records);
+// batch; Puts that arrive while it runs gather for the next write (up to kMaxGathered records;
+// the Put that would pass the bound prepares the gathered write, then waits and starts it);
 // Flush, PreCommit, Close, Stop and the first Put after it wait for it, so PreCommit reports only
 // committed records, and a failed write's records are written again ahead of newer ones. Each
-// write groups consecutive records
-// with the same table, schemas and kind (row or tombstone) into runs; a run is one COPY (insert),
-// or a COPY into a temporary table merged with INSERT … ON CONFLICT / UPDATE … FROM / DELETE …
-// USING.
+// write groups consecutive records with the same table, schemas and kind (row or tombstone) into
+// runs, each written in key order; a run is one COPY (insert), or a COPY into a temporary table
+// merged with INSERT … ON CONFLICT / UPDATE … FROM / DELETE … USING.
 //
 // Errors: connection loss and server restarts give a retriable Unavailable (Put: the batch of that
 // Put is taken back so the worker redelivers it after retry.backoff.ms; Flush/PreCommit: nothing is
@@ -106,6 +109,9 @@ class PostgresSinkTask : public SinkTask {
   Status Close(const std::vector<TopicPartition>& partitions) override;
   void Stop() override;
 
+  // At-least-once mode: the most records gathered in the buffer while a write is in flight.
+  static constexpr size_t kMaxGathered = 50000;
+
   size_t buffered_for_test() const { return buffer_.size(); }
   void AwaitWriteForTest() {
     if (in_flight_.valid()) in_flight_.wait();
@@ -123,11 +129,21 @@ class PostgresSinkTask : public SinkTask {
   // record failing with a DataError goes to SinkTaskContext::ReportErrant and the others are
   // written.
   Status WriteBufferOnce(std::vector<SinkRecord>& records, bool isolate);
+  // Splits `records` into runs, each in the order it is written, with the COPY text when
+  // `render` (else WriteRun renders it while the server loads the first pieces). Reads only
+  // config_: the task thread prepares the next write while one runs. The result points into
+  // `records`.
+  Result<PreparedWrite> Prepare(const std::vector<SinkRecord>& records, bool isolate,
+                                bool render) const;
+  // The transaction of WriteBufferOnce, for a prepared write.
+  Status WritePrepared(PreparedWrite& write, bool isolate);
+  // Runs `write` on a thread of its own over the buffer, which becomes writing_.
+  void StartWrite(std::function<Status()> write);
   // Waits for the write in flight, if any. If it failed, its records return to the front of the
-  // buffer; a DataError is then handled by writing them again with `isolate`.
-  Status FinishWrite();
-  Status WriteRun(const std::vector<const SinkRecord*>& run, const RunLayout& layout,
-                  int& stage_counter);
+  // buffer; a DataError is then handled by writing them again with `isolate`. `clean`: whether a
+  // write was in flight and succeeded (the buffer untouched).
+  Status FinishWrite(bool* clean = nullptr);
+  Status WriteRun(PreparedRun& run, int& stage_counter);
   Status EnsureTable(const pg::TableId& table, const RunLayout& layout);
   // Maps a retriable failure to a retriable status until max.retries is exceeded.
   Status CountFailure(Status status);
@@ -157,8 +173,6 @@ class PostgresSinkTask : public SinkTask {
   std::map<TopicPartition, int64_t> last_buffered_;
   std::set<TopicPartition> assigned_;
   std::set<TopicPartition> need_lookup_;
-  // At-least-once mode: the most records gathered in the buffer while a write is in flight.
-  static constexpr size_t kMaxGathered = 50000;
   // At-least-once mode: the records being written, and that write (declared last: its
   // destructor waits for the write, which uses the members above).
   std::vector<SinkRecord> writing_;

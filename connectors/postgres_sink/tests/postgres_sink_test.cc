@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <functional>
+#include <thread>
 
 #include "tests/pg/postgres_server.h"
 
@@ -324,6 +326,50 @@ TEST_F(PostgresSinkTest, BadRecordLateInARunOfManyPiecesIsNamed) {
   EXPECT_NE(st.message().find("topic=many_ints, partition=0, offset=5500"), std::string::npos)
       << st.ToString();
   EXPECT_EQ(Query("SELECT count(*) FROM many_ints"), "0");
+}
+
+// Keyed rows reach the table in key order (B-tree pages filled one after the other), and of
+// records sharing a key the last one still wins; a bad record is still named by its offset.
+TEST_F(PostgresSinkTest, UpsertWritesRowsInKeyOrderAndTheLastRecordOfAKeyWins) {
+  Query("CREATE TABLE key_order (id int PRIMARY KEY, name text NOT NULL)");
+  Query(
+      "CREATE TABLE key_order_log (seq serial, id int); CREATE FUNCTION key_order_log() "
+      "RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO key_order_log (id) VALUES "
+      "(NEW.id); RETURN NEW; END $$; CREATE TRIGGER key_order_log BEFORE INSERT ON key_order "
+      "FOR EACH ROW EXECUTE FUNCTION key_order_log()");
+  auto value = IdAndName();
+  auto task =
+      StartTask({{"insert.mode", "upsert"}, {"pk.mode", "record_value"}, {"pk.fields", "id"}});
+  int64_t offset = 0;
+  auto records = [&](std::vector<std::pair<int, Value>> rows) {
+    std::vector<SinkRecord> out;
+    for (auto& [id, name] : rows) {
+      out.push_back(Record("key_order", offset++, value,
+                           Row(value, {{"id", Value::Int32(id)}, {"name", name}})));
+    }
+    return out;
+  };
+  // Fresh keys: one COPY, in key order.
+  ASSERT_TRUE(PutAndFlush(*task, records({{30, Value::String("c")},
+                                          {10, Value::String("a")},
+                                          {20, Value::String("b")}}))
+                  .ok());
+  EXPECT_EQ(Query("SELECT string_agg(id::text, ',' ORDER BY seq) FROM key_order_log"), "10,20,30");
+  // A repeated key: merged, the later record wins whatever the order of the keys.
+  Query("TRUNCATE key_order_log");
+  ASSERT_TRUE(PutAndFlush(*task, records({{50, Value::String("e")},
+                                          {40, Value::String("d")},
+                                          {50, Value::String("e2")},
+                                          {5, Value::String("z")}}))
+                  .ok());
+  EXPECT_EQ(Query("SELECT string_agg(id::text, ',' ORDER BY seq) FROM key_order_log"), "5,40,50");
+  EXPECT_EQ(Query("SELECT string_agg(id || name, ',' ORDER BY id) FROM key_order"),
+            "5z,10a,20b,30c,40d,50e2");
+  // The bad record (a null name, offset 8) is the last by offset but the first by key.
+  Status st = PutAndFlush(*task, records({{70, Value::String("g")}, {1, Value()}}));
+  ASSERT_EQ(st.code(), StatusCode::kDataError) << st.ToString();
+  EXPECT_NE(st.message().find("topic=key_order, partition=0, offset=8"), std::string::npos)
+      << st.ToString();
 }
 
 // The unique index may list the key columns in another order, and include other columns.
@@ -655,6 +701,44 @@ TEST_F(PostgresSinkTest, PutsDuringABackgroundWriteGatherForTheNextWrite) {
   ASSERT_TRUE(committed.ok()) << committed.status().ToString();
   EXPECT_EQ(task->buffered_for_test(), 0u);
   EXPECT_EQ(Query("SELECT string_agg(n::text, ',' ORDER BY n) FROM gather"), "0,1,2,3");
+}
+
+// A Put that overfills the buffer during a write prepares the next write meanwhile, waits for the
+// first, starts the prepared one and keeps its own records for the write after.
+TEST_F(PostgresSinkTest, PutThatFillsTheBufferStartsThePreparedNextWrite) {
+  auto rec = CountingRecords("prepared");
+  FakeContext ctx;
+  auto task = StartTask({{"auto.create", "true"}}, &ctx);
+  ASSERT_TRUE(PutAndFlush(*task, {rec(0)}).ok());
+  auto locker = pg::PgConnection::Connect(server_->Conninfo());
+  ASSERT_TRUE(locker.ok()) << locker.status().ToString();
+  ASSERT_TRUE((*locker)->Exec("BEGIN").ok());
+  ASSERT_TRUE((*locker)->Exec("LOCK TABLE prepared IN EXCLUSIVE MODE").ok());
+  std::vector<SinkRecord> first = {rec(1)};
+  ASSERT_TRUE(task->Put(first).ok());  // waits in PostgreSQL for the lock
+  // Gathered up to the bound.
+  std::vector<SinkRecord> second;
+  for (int64_t i = 0; i < static_cast<int64_t>(PostgresSinkTask::kMaxGathered); ++i)
+    second.push_back(rec(2 + i));
+  ASSERT_TRUE(task->Put(second).ok());
+  EXPECT_EQ(task->buffered_for_test(), PostgresSinkTask::kMaxGathered);
+  const int64_t last = 2 + static_cast<int64_t>(PostgresSinkTask::kMaxGathered);
+  std::vector<SinkRecord> third = {rec(last)};
+  std::thread unlock([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_TRUE((*locker)->Exec("COMMIT").ok());
+  });
+  Status put = task->Put(third);  // prepares `second`, waits for `first`, starts `second`
+  unlock.join();
+  ASSERT_TRUE(put.ok()) << put.ToString();
+  EXPECT_EQ(task->buffered_for_test(), 1u);  // `third`, for the next write
+  auto committed = task->PreCommit({{{"prepared", 0}, last + 1}});
+  ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+  EXPECT_EQ(task->buffered_for_test(), 0u);
+  EXPECT_EQ(
+      Query("SELECT count(*) || ' ' || min(n) || ' ' || max(n) || ' ' || count(DISTINCT n) "
+            "FROM prepared"),
+      std::to_string(last + 1) + " 0 " + std::to_string(last) + " " + std::to_string(last + 1));
 }
 
 TEST_F(PostgresSinkTest, GivesUpAfterMaxRetries) {
