@@ -266,9 +266,11 @@ void AppendText(std::string& out, const Value& value, const Schema* schema, bool
     case ValueKind::kInt8:
     case ValueKind::kInt16:
     case ValueKind::kInt32:
-    case ValueKind::kInt64:
-      out += std::to_string(*value.AsInteger());
+    case ValueKind::kInt64: {
+      char buf[24];
+      out.append(buf, std::to_chars(buf, buf + sizeof(buf), *value.AsInteger()).ptr);
       return;
+    }
     case ValueKind::kFloat32:
       return AppendFloat(out, value.as_float32());
     case ValueKind::kFloat64:
@@ -306,26 +308,32 @@ void AppendText(std::string& out, const Value& value, const Schema* schema, bool
   }
 }
 
-// Appends `text` escaped for COPY's text format.
+// Appends `text` escaped for COPY's text format: the stretches between special characters whole.
 void AppendCopyEscaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
+  size_t clean = 0;  // start of the stretch not appended yet
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char* escaped;
+    switch (text[i]) {
       case '\\':
-        out += "\\\\";
+        escaped = "\\\\";
         break;
       case '\n':
-        out += "\\n";
+        escaped = "\\n";
         break;
       case '\r':
-        out += "\\r";
+        escaped = "\\r";
         break;
       case '\t':
-        out += "\\t";
+        escaped = "\\t";
         break;
       default:
-        out.push_back(c);
+        continue;
     }
+    out.append(text.substr(clean, i - clean));
+    out += escaped;
+    clean = i + 1;
   }
+  out.append(text.substr(clean));
 }
 
 const Value* ColumnValue(const SinkRecord& r, const Column& c, Value& scratch) {
@@ -451,9 +459,20 @@ void AppendRow(std::string& out, const SinkRecord& r, const std::vector<const Co
       out += "\\N";
       continue;
     }
-    cell.clear();
-    AppendText(cell, *v, c->schema.get(), c->json, utc_offset);
-    AppendCopyEscaped(out, cell);
+    // Numbers and booleans need no escaping, strings are escaped where they are: neither goes
+    // through `cell`.
+    const bool plain = !c->json && !(c->schema && c->schema->name());
+    const ValueKind kind = v->kind();
+    if (plain && kind == ValueKind::kString) {
+      AppendCopyEscaped(out, v->as_string());
+    } else if (plain && (kind == ValueKind::kBoolean || v->AsInteger() ||
+                         kind == ValueKind::kFloat32 || kind == ValueKind::kFloat64)) {
+      AppendText(out, *v, nullptr, false);
+    } else {
+      cell.clear();
+      AppendText(cell, *v, c->schema.get(), c->json, utc_offset);
+      AppendCopyEscaped(out, cell);
+    }
   }
   out.push_back('\n');
 }

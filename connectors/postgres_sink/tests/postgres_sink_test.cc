@@ -163,7 +163,7 @@ TEST_F(PostgresSinkTest, AutoCreateMapsEveryConnectType) {
                          {"f32", Value::Float32(1.5f)},
                          {"f64", Value::Float64(NAN)},
                          {"b", Value::Boolean(true)},
-                         {"s", Value::String("tab\there \\ \"q\"\nnew")},
+                         {"s", Value::String("tab\there \\ \"q\"\nnew\rend\t")},
                          {"by", Value::BytesValue({0, 255})},
                          {"dec", Value::DecimalValue({"-12345", 2})},
                          {"d", Value::Int32(19723)},     // 2024-01-01
@@ -186,7 +186,7 @@ TEST_F(PostgresSinkTest, AutoCreateMapsEveryConnectType) {
                   "nested, m) FROM types_all"),
             "-8|16|32|1099511627776|1.5|NaN|t|\\x00ff|-123.45|2024-01-01|12:34:56.789|"
             "1969-12-31 23:59:59|{\"a,\\\"b\",c}|{\"x\": 5}|{\"k\": 1}");
-  EXPECT_EQ(Query("SELECT s FROM types_all"), "tab\there \\ \"q\"\nnew");
+  EXPECT_EQ(Query("SELECT s FROM types_all"), "tab\there \\ \"q\"\nnew\rend\t");
 }
 
 TEST_F(PostgresSinkTest, InsertsIntoAnExistingTableWithQuotedIdentifiers) {
