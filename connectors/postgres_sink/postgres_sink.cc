@@ -385,6 +385,22 @@ struct KeyPart {
   std::string_view text;
 };
 
+// The value of an integer kind, or nullopt (Value::AsInteger, without the call).
+std::optional<int64_t> IntegerOf(const Value& v) {
+  switch (v.kind()) {
+    case ValueKind::kInt8:
+      return v.as_int8();
+    case ValueKind::kInt16:
+      return v.as_int16();
+    case ValueKind::kInt32:
+      return v.as_int32();
+    case ValueKind::kInt64:
+      return v.as_int64();
+    default:
+      return std::nullopt;
+  }
+}
+
 // False when the column's value is neither an integer nor a string.
 bool KeyPartOf(const SinkRecord& r, const Column& c, KeyPart& part) {
   switch (c.source) {
@@ -403,13 +419,18 @@ bool KeyPartOf(const SinkRecord& r, const Column& c, KeyPart& part) {
   Value unused;  // the other sources point into the record
   const Value* v = ColumnValue(r, c, unused);
   if (!v) return false;
-  if (auto n = v->AsInteger()) {
+  if (auto n = IntegerOf(*v)) {
     part.number = *n;
     return true;
   }
   if (v->kind() != ValueKind::kString) return false;
   part.text = v->as_string();
   return true;
+}
+
+bool operator<(const KeyPart& a, const KeyPart& b) {
+  if (a.number != b.number) return a.number < b.number;
+  return a.text < b.text;
 }
 
 // Orders `run` by its key columns when they all hold integers or strings (strings by bytes,
@@ -422,27 +443,36 @@ bool KeyPartOf(const SinkRecord& r, const Column& c, KeyPart& part) {
 void SortByKey(std::vector<const SinkRecord*>& run, const std::vector<const Column*>& key) {
   const size_t width = key.size();
   if (width == 0 || run.size() < 2) return;
-  std::vector<KeyPart> parts(run.size() * width);
-  for (size_t i = 0; i < run.size(); ++i) {
-    for (size_t j = 0; j < width; ++j)
-      if (!KeyPartOf(*run[i], *key[j], parts[i * width + j])) return;
-  }
-  std::vector<size_t> order(run.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  auto before = [&](size_t a, size_t b) {
-    for (size_t j = 0; j < width; ++j) {
-      const KeyPart& x = parts[a * width + j];
-      const KeyPart& y = parts[b * width + j];
-      if (x.number != y.number) return x.number < y.number;
-      if (int c = x.text.compare(y.text); c != 0) return c < 0;
-    }
-    return a < b;
+  // The first column's part sits in the entry sorted (most keys are one column); the others,
+  // compared only on a tie, in `rest`.
+  struct Entry {
+    KeyPart first;
+    size_t index;
   };
-  if (std::is_sorted(order.begin(), order.end(), before)) return;
-  std::sort(order.begin(), order.end(), before);
+  std::vector<Entry> entries(run.size());
+  std::vector<KeyPart> rest(run.size() * (width - 1));
+  for (size_t i = 0; i < run.size(); ++i) {
+    entries[i].index = i;
+    if (!KeyPartOf(*run[i], *key[0], entries[i].first)) return;
+    for (size_t j = 1; j < width; ++j)
+      if (!KeyPartOf(*run[i], *key[j], rest[i * (width - 1) + j - 1])) return;
+  }
+  auto before = [&](const Entry& a, const Entry& b) {
+    if (a.first < b.first) return true;
+    if (b.first < a.first) return false;
+    for (size_t j = 0; j + 1 < width; ++j) {
+      const KeyPart& x = rest[a.index * (width - 1) + j];
+      const KeyPart& y = rest[b.index * (width - 1) + j];
+      if (x < y) return true;
+      if (y < x) return false;
+    }
+    return a.index < b.index;
+  };
+  if (std::is_sorted(entries.begin(), entries.end(), before)) return;
+  std::sort(entries.begin(), entries.end(), before);
   std::vector<const SinkRecord*> sorted;
   sorted.reserve(run.size());
-  for (size_t i : order) sorted.push_back(run[i]);
+  for (const Entry& e : entries) sorted.push_back(run[e.index]);
   run.swap(sorted);
 }
 
@@ -465,7 +495,7 @@ void AppendRow(std::string& out, const SinkRecord& r, const std::vector<const Co
     const ValueKind kind = v->kind();
     if (plain && kind == ValueKind::kString) {
       AppendCopyEscaped(out, v->as_string());
-    } else if (plain && (kind == ValueKind::kBoolean || v->AsInteger() ||
+    } else if (plain && (kind == ValueKind::kBoolean || IntegerOf(*v) ||
                          kind == ValueKind::kFloat32 || kind == ValueKind::kFloat64)) {
       AppendText(out, *v, nullptr, false);
     } else {
