@@ -148,13 +148,17 @@ class PostgresSinkTask : public SinkTask {
   // Maps a retriable failure to a retriable status until max.retries is exceeded.
   Status CountFailure(Status status);
   std::string Q(const std::string& identifier) const;
+  // A column's name as KnownTable keeps it: lower-cased when identifiers are not quoted.
+  std::string ColumnKey(const std::string& name) const;
 
   PostgresSinkConfig config_;
   std::unique_ptr<pg::PgConnection> conn_;
   std::vector<SinkRecord> buffer_;
   // What the task knows of a table that exists.
   struct KnownTable {
-    std::set<std::string> columns;  // lower-cased when identifiers are not quoted
+    // Column name (ColumnKey) -> type OID (0: unknown; auto.evolve's columns of a type with no
+    // binary form).
+    std::map<std::string, uint32_t> columns;
     // Upsert: whether an immediate, non-partial unique index covers exactly the key columns
     // (what INSERT … ON CONFLICT (key) needs); unknown until the first upsert.
     std::optional<bool> key_unique;
