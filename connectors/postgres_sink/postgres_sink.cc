@@ -9,7 +9,6 @@
 #include <cstring>
 #include <functional>
 #include <iterator>
-#include <numeric>
 #include <optional>
 #include <unordered_map>
 
@@ -1187,7 +1186,6 @@ void PostgresSinkTask::Stop() {
 }
 
 Status PostgresSinkTask::EnsureTable(const TableId& table, const RunLayout& layout) {
-  auto norm = [&](const std::string& name) { return ColumnKey(name); };
   auto known = tables_.find(table);
   if (known == tables_.end()) {
     auto rows = conn_->ExecParams(
@@ -1218,7 +1216,7 @@ Status PostgresSinkTask::EnsureTable(const TableId& table, const RunLayout& layo
       if (i > 0) sql += ", ";
       sql += Q(c.name) + " " + c.sql_type + (c.optional && !c.pk ? "" : " NOT NULL");
       if (c.pk) pk += (pk.empty() ? "" : ", ") + Q(c.name);
-      cols[norm(c.name)] = c.binary_oid;  // the type c.sql_type names, where it has one
+      cols[ColumnKey(c.name)] = c.binary_oid;  // the type c.sql_type names, where it has one
     }
     if (!pk.empty()) sql += ", PRIMARY KEY (" + pk + ")";
     sql += ")";
@@ -1228,7 +1226,7 @@ Status PostgresSinkTask::EnsureTable(const TableId& table, const RunLayout& layo
   }
   std::vector<const Column*> missing;
   for (const auto& c : layout.columns) {
-    if (!known->second.columns.count(norm(c.name))) missing.push_back(&c);
+    if (!known->second.columns.count(ColumnKey(c.name))) missing.push_back(&c);
   }
   if (missing.empty()) return Status::Ok();
   if (!config_.auto_evolve) {
@@ -1246,7 +1244,7 @@ Status PostgresSinkTask::EnsureTable(const TableId& table, const RunLayout& layo
                                   ->Exec("ALTER TABLE " + table.Sql(config_.quote_identifiers) +
                                          " ADD COLUMN " + Q(c->name) + " " + c->sql_type)
                                   .status());
-    known->second.columns[norm(c->name)] = c->binary_oid;
+    known->second.columns[ColumnKey(c->name)] = c->binary_oid;
   }
   return Status::Ok();
 }

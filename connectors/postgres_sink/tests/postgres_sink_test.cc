@@ -114,6 +114,20 @@ class PostgresSinkTest : public ::testing::Test {
     return Query("SELECT string_agg(DISTINCT stmt, ',') FROM " + table + "_log");
   }
 
+  // Adds a field of each primitive type: i8, i16, i32, i64, f32, f64, b, s (optional), by.
+  static SchemaBuilder WithPrimitiveFields(SchemaBuilder builder) {
+    builder.AddField("i8", schemas::Int8())
+        .AddField("i16", schemas::Int16())
+        .AddField("i32", schemas::Int32())
+        .AddField("i64", schemas::Int64())
+        .AddField("f32", schemas::Float32())
+        .AddField("f64", schemas::Float64())
+        .AddField("b", schemas::Bool())
+        .AddField("s", schemas::OptionalString())
+        .AddField("by", schemas::Bytes());
+    return builder;
+  }
+
   // A struct of (id int32, name string).
   static SchemaPtr IdAndName() {
     return SchemaBuilder::Struct()
@@ -136,16 +150,7 @@ PostgresServer* PostgresSinkTest::server_ = nullptr;
 TEST_F(PostgresSinkTest, AutoCreateMapsEveryConnectType) {
   auto inner = SchemaBuilder::Struct().AddField("x", schemas::Int32()).BuildOrDie();
   auto schema =
-      SchemaBuilder::Struct()
-          .AddField("i8", schemas::Int8())
-          .AddField("i16", schemas::Int16())
-          .AddField("i32", schemas::Int32())
-          .AddField("i64", schemas::Int64())
-          .AddField("f32", schemas::Float32())
-          .AddField("f64", schemas::Float64())
-          .AddField("b", schemas::Bool())
-          .AddField("s", schemas::OptionalString())
-          .AddField("by", schemas::Bytes())
+      WithPrimitiveFields(SchemaBuilder::Struct())
           .AddField("dec", Decimal::Builder(2).BuildOrDie())
           .AddField("d", Date::Builder().BuildOrDie())
           .AddField("t", Time::Builder().BuildOrDie())
@@ -496,17 +501,7 @@ TEST_F(PostgresSinkTest, SchemalessValuesGoToJsonb) {
 // as it was; a column of another type (bigint for an int32) has the run go as text. A trigger
 // logs each inserting statement's options.
 TEST_F(PostgresSinkTest, BinaryCopyForPrimitiveColumnsTextWhereTheTableTypeDiffers) {
-  auto schema = SchemaBuilder::Struct()
-                    .AddField("i8", schemas::Int8())
-                    .AddField("i16", schemas::Int16())
-                    .AddField("i32", schemas::Int32())
-                    .AddField("i64", schemas::Int64())
-                    .AddField("f32", schemas::Float32())
-                    .AddField("f64", schemas::Float64())
-                    .AddField("b", schemas::Bool())
-                    .AddField("s", schemas::OptionalString())
-                    .AddField("by", schemas::Bytes())
-                    .BuildOrDie();
+  auto schema = WithPrimitiveFields(SchemaBuilder::Struct()).BuildOrDie();
   auto row = [&](int sign, double f64, Value s) {
     return Row(schema, {{"i8", Value::Int8(static_cast<int8_t>(sign * 128 - (sign < 0 ? 0 : 1)))},
                         {"i16", Value::Int16(static_cast<int16_t>(sign * 32767))},
