@@ -156,8 +156,8 @@ class PostgresSinkTask : public SinkTask {
   std::vector<SinkRecord> buffer_;
   // What the task knows of a table that exists.
   struct KnownTable {
-    // Column name (ColumnKey) -> type OID (0: unknown; auto.evolve's columns of a type with no
-    // binary form).
+    // Column name (ColumnKey) -> type OID (0 for a column the task made of a type that binary
+    // COPY does not write).
     std::map<std::string, uint32_t> columns;
     // Upsert: whether an immediate, non-partial unique index covers exactly the key columns
     // (what INSERT … ON CONFLICT (key) needs); unknown until the first upsert.
