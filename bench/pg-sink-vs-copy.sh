@@ -19,7 +19,8 @@
 # runs twice: into the empty table, then over the same records again with a new consumer group
 # (every key present, every row updated; a trigger stamps loaded_at). Peak RSS is reported.
 # Environment (besides lib.sh's): RECORDS, RUNS, QUEUE_KB (default 262144), PG_OPTS (extra
-# `postgres` options), TRIBUTARY_PG_BINDIR (server binaries), TIMEOUT_S.
+# `postgres` options), TRIBUTARY_PG_BINDIR (server binaries), TIMEOUT_S, MODES (the sink runs to
+# make, default "insert defaults upsert present"; `present` needs `upsert`).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -29,15 +30,21 @@ source "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
 RECORDS="${RECORDS:-1000000}"
 TIMEOUT_S="${TIMEOUT_S:-600}"
 QUEUE_KB="${QUEUE_KB:-262144}"
+MODES="${MODES:-insert defaults upsert present}"
+wants() { [[ " $MODES " == *" $1 "* ]]; }
 TUNED="consumer.queued.max.messages.kbytes=$QUEUE_KB"
 # The embedded broker keeps ~5 MiB per partition; a record with its schema envelope is ~340 B.
 PARTITIONS="${PARTITIONS:-$(((RECORDS * 360 + 4194303) / 4194304))}"
 
 
+# "<RATE> rows/s (<ratio> of this run's \copy)", for the log.
+of_copy() { printf '%.0f rows/s (%.2f of this run'"'"'s \\copy)' "$RATE" "$(calc 'a / b' "$RATE" "$copy_rate")"; }
+
 # Rows in a table, 0 while it does not exist.
 table_rows() { sql bench "SELECT count(*) FROM $1" 2>/dev/null || echo 0; }
 
 require_tools psql runuser
+if wants present && ! wants upsert; then die "MODES: present needs upsert (it loads the same table again)"; fi
 setup_tmp
 trap 'stop_pg; cleanup' EXIT
 start_pg
@@ -158,6 +165,7 @@ for ((run = 1; run <= RUNS; run++)); do
   sql bench "DROP TABLE copy_$run"
   rate="$(calc "$RECORDS / (b - a)" "$start" "$end")"
   copy_rates+=("$rate")
+  copy_rate="$rate"
   log "run $run: psql \\copy        $(printf '%.0f' "$rate") rows/s"
 
   # The broker's ceiling: how fast anything reads this topic from it (kcat, no group, to nowhere).
@@ -171,77 +179,104 @@ for ((run = 1; run <= RUNS; run++)); do
   consume_rates+=("$rate")
   log "run $run: kcat -C (broker) $(printf '%.0f' "$rate") records/s"
 
-  run_sink "$run" "sink_insert_$run" "insert.mode=insert
+  if wants insert; then
+    run_sink "$run" "sink_insert_$run" "insert.mode=insert
 pk.mode=none" "$TUNED" ""
-  insert_rates+=("$RATE")
-  insert_rss+=("$RSS_KB")
-  sql bench "DROP TABLE sink_insert_$run"
-  log "run $run: tributary insert $(printf '%.0f' "$RATE") rows/s ($(printf '%.1f' "$TOTAL_S") s with startup)"
+    insert_rates+=("$RATE")
+    insert_rss+=("$RSS_KB")
+    sql bench "DROP TABLE sink_insert_$run"
+    log "run $run: tributary insert $(of_copy), $(printf '%.1f' "$TOTAL_S") s with startup"
+  fi
 
-  run_sink "$run" "sink_insert500_$run" "insert.mode=insert
+  if wants defaults; then
+    run_sink "$run" "sink_insert500_$run" "insert.mode=insert
 pk.mode=none" "" ""
-  insert500_rates+=("$RATE")
-  insert500_rss+=("$RSS_KB")
-  sql bench "DROP TABLE sink_insert500_$run"
-  log "run $run: tributary insert, Connect's defaults $(printf '%.0f' "$RATE") rows/s"
+    insert500_rates+=("$RATE")
+    insert500_rss+=("$RSS_KB")
+    sql bench "DROP TABLE sink_insert500_$run"
+    log "run $run: tributary insert, Connect's defaults $(of_copy)"
+  fi
 
-  run_sink "$run" "sink_upsert_$run" "insert.mode=upsert
+  if wants upsert; then
+    run_sink "$run" "sink_upsert_$run" "insert.mode=upsert
 pk.mode=record_value
 pk.fields=id" "$TUNED" ", PRIMARY KEY (id)"
-  upsert_rates+=("$RATE")
-  upsert_rss+=("$RSS_KB")
-  log "run $run: tributary upsert $(printf '%.0f' "$RATE") rows/s ($(printf '%.1f' "$TOTAL_S") s with startup)"
+    upsert_rates+=("$RATE")
+    upsert_rss+=("$RSS_KB")
+    log "run $run: tributary upsert $(of_copy), $(printf '%.1f' "$TOTAL_S") s with startup"
+  fi
 
-  # The same records again (a new consumer group): every key is present, every row updated.
-  run_sink "$run" "sink_upsert_$run" "insert.mode=upsert
+  if wants present; then
+    # The same records again (a new consumer group): every key is present, every row updated.
+    run_sink "$run" "sink_upsert_$run" "insert.mode=upsert
 pk.mode=record_value
 pk.fields=id" "$TUNED" present
-  update_rates+=("$RATE")
-  sql bench "DROP TABLE sink_upsert_$run"
-  log "run $run: tributary upsert of present keys $(printf '%.0f' "$RATE") rows/s"
+    update_rates+=("$RATE")
+    log "run $run: tributary upsert of present keys $(of_copy)"
+  fi
+  if wants upsert; then sql bench "DROP TABLE sink_upsert_$run"; fi
 done
 
 copy="$(printf '%s\n' "${copy_rates[@]}" | median)"
-insert="$(printf '%s\n' "${insert_rates[@]}" | median)"
-insert500="$(printf '%s\n' "${insert500_rates[@]}" | median)"
-upsert="$(printf '%s\n' "${upsert_rates[@]}" | median)"
-update="$(printf '%s\n' "${update_rates[@]}" | median)"
-update_ratio="$(calc 'a / b' "$update" "$copy")"
 consume="$(printf '%s\n' "${consume_rates[@]}" | median)"
-consume_ratio="$(calc 'a / b' "$insert" "$consume")"
-insert_ratio="$(calc 'a / b' "$insert" "$copy")"
-upsert_ratio="$(calc 'a / b' "$upsert" "$copy")"
-insert500_ratio="$(calc 'a / b' "$insert500" "$copy")"
 mib() { printf '%s\n' "$@" | median | awk '{printf "%.0f", $1 / 1024}'; }
-insert_mib="$(mib "${insert_rss[@]}")"
-insert500_mib="$(mib "${insert500_rss[@]}")"
-upsert_mib="$(mib "${upsert_rss[@]}")"
 echo
 echo "Kafka -> PostgreSQL, $RECORDS JSON records (schema envelope), median of $RUNS runs;"
 echo "tuned: consumer.queued.max.messages.kbytes=$QUEUE_KB:"
-printf '  tributary insert mode:  %12.0f rows/s  (%.2f of \\copy; goal >= 0.5), peak RSS %s MiB\n' \
-  "$insert" "$insert_ratio" "$insert_mib"
-printf '  same, Connect defaults: %12.0f rows/s  (%.2f of \\copy), peak RSS %s MiB\n' \
-  "$insert500" "$insert500_ratio" "$insert500_mib"
-printf '  tributary upsert mode:  %12.0f rows/s  (%.2f of \\copy; goal >= 0.25), peak RSS %s MiB\n' \
-  "$upsert" "$upsert_ratio" "$upsert_mib"
-printf '  same, every key present: %11.0f rows/s  (%.2f of \\copy; all rows updated)\n' \
-  "$update" "$update_ratio"
+if wants insert; then
+  insert="$(printf '%s\n' "${insert_rates[@]}" | median)"
+  insert_ratio="$(calc 'a / b' "$insert" "$copy")"
+  insert_mib="$(mib "${insert_rss[@]}")"
+  printf '  tributary insert mode:  %12.0f rows/s  (%.2f of \\copy; goal >= 0.5), peak RSS %s MiB\n' \
+    "$insert" "$insert_ratio" "$insert_mib"
+fi
+if wants defaults; then
+  insert500="$(printf '%s\n' "${insert500_rates[@]}" | median)"
+  insert500_ratio="$(calc 'a / b' "$insert500" "$copy")"
+  insert500_mib="$(mib "${insert500_rss[@]}")"
+  printf '  same, Connect defaults: %12.0f rows/s  (%.2f of \\copy), peak RSS %s MiB\n' \
+    "$insert500" "$insert500_ratio" "$insert500_mib"
+fi
+if wants upsert; then
+  upsert="$(printf '%s\n' "${upsert_rates[@]}" | median)"
+  upsert_ratio="$(calc 'a / b' "$upsert" "$copy")"
+  upsert_mib="$(mib "${upsert_rss[@]}")"
+  printf '  tributary upsert mode:  %12.0f rows/s  (%.2f of \\copy; goal >= 0.25), peak RSS %s MiB\n' \
+    "$upsert" "$upsert_ratio" "$upsert_mib"
+fi
+if wants present; then
+  update="$(printf '%s\n' "${update_rates[@]}" | median)"
+  update_ratio="$(calc 'a / b' "$update" "$copy")"
+  printf '  same, every key present: %11.0f rows/s  (%.2f of \\copy; all rows updated)\n' \
+    "$update" "$update_ratio"
+fi
 printf '  psql \\copy (ceiling):   %12.0f rows/s\n' "$copy"
-printf '  kcat -C (the broker):   %12.0f records/s (insert mode reaches %.2f of it)\n' "$consume" "$consume_ratio"
-result_row "Kafka -> PostgreSQL sink, insert ($RECORDS JSON records)" \
-  "$(printf '%.0f rows/s, peak RSS %s MiB' "$insert" "$insert_mib")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
-  "$(printf '%.2f' "$insert_ratio")" "higher is better; goal ≥ 0.5"
-result_row "Kafka -> PostgreSQL sink, insert, Connect's defaults ($RECORDS JSON records)" \
-  "$(printf '%.0f rows/s, peak RSS %s MiB' "$insert500" "$insert500_mib")" \
-  "$(printf '%.0f rows/s (psql \\copy)' "$copy")" "$(printf '%.2f' "$insert500_ratio")" \
-  "Connect's and librdkafka's defaults"
-result_row "Kafka -> PostgreSQL sink, upsert ($RECORDS JSON records)" \
-  "$(printf '%.0f rows/s, peak RSS %s MiB' "$upsert" "$upsert_mib")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
-  "$(printf '%.2f' "$upsert_ratio")" "higher is better; goal ≥ 0.25"
-result_row "Kafka -> PostgreSQL sink, upsert, every key present ($RECORDS JSON records)" \
-  "$(printf '%.0f rows/s' "$update")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
-  "$(printf '%.2f' "$update_ratio")" "every row updated"
-result_row "Kafka -> PostgreSQL sink, insert, vs reading the broker" \
-  "$(printf '%.0f rows/s' "$insert")" "$(printf '%.0f records/s (kcat -C)' "$consume")" \
-  "$(printf '%.2f' "$consume_ratio")" "the embedded broker's read rate bounds every sink"
+printf '  kcat -C (the broker):   %12.0f records/s\n' "$consume"
+if wants insert; then
+  consume_ratio="$(calc 'a / b' "$insert" "$consume")"
+  echo "  (insert mode reaches $(printf '%.2f' "$consume_ratio") of the broker's read rate)"
+  result_row "Kafka -> PostgreSQL sink, insert ($RECORDS JSON records)" \
+    "$(printf '%.0f rows/s, peak RSS %s MiB' "$insert" "$insert_mib")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
+    "$(printf '%.2f' "$insert_ratio")" "higher is better; goal ≥ 0.5"
+fi
+if wants defaults; then
+  result_row "Kafka -> PostgreSQL sink, insert, Connect's defaults ($RECORDS JSON records)" \
+    "$(printf '%.0f rows/s, peak RSS %s MiB' "$insert500" "$insert500_mib")" \
+    "$(printf '%.0f rows/s (psql \\copy)' "$copy")" "$(printf '%.2f' "$insert500_ratio")" \
+    "Connect's and librdkafka's defaults"
+fi
+if wants upsert; then
+  result_row "Kafka -> PostgreSQL sink, upsert ($RECORDS JSON records)" \
+    "$(printf '%.0f rows/s, peak RSS %s MiB' "$upsert" "$upsert_mib")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
+    "$(printf '%.2f' "$upsert_ratio")" "higher is better; goal ≥ 0.25"
+fi
+if wants present; then
+  result_row "Kafka -> PostgreSQL sink, upsert, every key present ($RECORDS JSON records)" \
+    "$(printf '%.0f rows/s' "$update")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
+    "$(printf '%.2f' "$update_ratio")" "every row updated"
+fi
+if wants insert; then
+  result_row "Kafka -> PostgreSQL sink, insert, vs reading the broker" \
+    "$(printf '%.0f rows/s' "$insert")" "$(printf '%.0f records/s (kcat -C)' "$consume")" \
+    "$(printf '%.2f' "$consume_ratio")" "the embedded broker's read rate bounds every sink"
+fi
