@@ -226,64 +226,48 @@ done
 
 copy="$(printf '%s\n' "${copy_rates[@]}" | median)"
 consume="$(printf '%s\n' "${consume_rates[@]}" | median)"
-mib() { printf '%s\n' "$@" | median | awk '{printf "%.0f", $1 / 1024}'; }
+rows=()
+# Prints a mode's line of the summary and keeps its result row for the end; sets RATE (median).
+# Usage: summarize <label> <row title> <note> <rates array name> [<peak-RSS array name>]
+summarize() {
+  local label="$1" title="$2" note="$3" ratio rss="" measured
+  local -n rates="$4"
+  RATE="$(printf '%s\n' "${rates[@]}" | median)"
+  ratio="$(calc 'a / b' "$RATE" "$copy")"
+  measured="$(printf '%.0f rows/s' "$RATE")"
+  if [[ -n "${5:-}" ]]; then
+    local -n rss_kb="$5"
+    rss="$(printf '%s\n' "${rss_kb[@]}" | median | awk '{printf "%.0f", $1 / 1024}')"
+    measured+=", peak RSS $rss MiB"
+  fi
+  printf '  %-24s %12.0f rows/s  (%.2f of \\copy; %s)%s\n' "$label:" "$RATE" "$ratio" "$note" \
+    "${rss:+, peak RSS $rss MiB}"
+  rows+=("Kafka -> PostgreSQL sink, $title ($RECORDS JSON records)|$measured|$(printf '%.0f rows/s (psql \\copy)' "$copy")|$(printf '%.2f' "$ratio")|$note")
+}
 echo
 echo "Kafka -> PostgreSQL, $RECORDS JSON records (schema envelope), median of $RUNS runs;"
 echo "tuned: consumer.queued.max.messages.kbytes=$QUEUE_KB:"
 if wants insert; then
-  insert="$(printf '%s\n' "${insert_rates[@]}" | median)"
-  insert_ratio="$(calc 'a / b' "$insert" "$copy")"
-  insert_mib="$(mib "${insert_rss[@]}")"
-  printf '  tributary insert mode:  %12.0f rows/s  (%.2f of \\copy; goal >= 0.5), peak RSS %s MiB\n' \
-    "$insert" "$insert_ratio" "$insert_mib"
+  summarize "tributary insert mode" "insert" "goal ≥ 0.5" insert_rates insert_rss
+  insert="$RATE"
 fi
 if wants defaults; then
-  insert500="$(printf '%s\n' "${insert500_rates[@]}" | median)"
-  insert500_ratio="$(calc 'a / b' "$insert500" "$copy")"
-  insert500_mib="$(mib "${insert500_rss[@]}")"
-  printf '  same, Connect defaults: %12.0f rows/s  (%.2f of \\copy), peak RSS %s MiB\n' \
-    "$insert500" "$insert500_ratio" "$insert500_mib"
+  summarize "same, Connect defaults" "insert, Connect's defaults" \
+    "Connect's and librdkafka's defaults" insert500_rates insert500_rss
 fi
-if wants upsert; then
-  upsert="$(printf '%s\n' "${upsert_rates[@]}" | median)"
-  upsert_ratio="$(calc 'a / b' "$upsert" "$copy")"
-  upsert_mib="$(mib "${upsert_rss[@]}")"
-  printf '  tributary upsert mode:  %12.0f rows/s  (%.2f of \\copy; goal >= 0.25), peak RSS %s MiB\n' \
-    "$upsert" "$upsert_ratio" "$upsert_mib"
-fi
+if wants upsert; then summarize "tributary upsert mode" "upsert" "goal ≥ 0.25" upsert_rates upsert_rss; fi
 if wants present; then
-  update="$(printf '%s\n' "${update_rates[@]}" | median)"
-  update_ratio="$(calc 'a / b' "$update" "$copy")"
-  printf '  same, every key present: %11.0f rows/s  (%.2f of \\copy; all rows updated)\n' \
-    "$update" "$update_ratio"
+  summarize "same, every key present" "upsert, every key present" "every row updated" update_rates
 fi
 printf '  psql \\copy (ceiling):   %12.0f rows/s\n' "$copy"
 printf '  kcat -C (the broker):   %12.0f records/s\n' "$consume"
-if wants insert; then
-  consume_ratio="$(calc 'a / b' "$insert" "$consume")"
-  echo "  (insert mode reaches $(printf '%.2f' "$consume_ratio") of the broker's read rate)"
-  result_row "Kafka -> PostgreSQL sink, insert ($RECORDS JSON records)" \
-    "$(printf '%.0f rows/s, peak RSS %s MiB' "$insert" "$insert_mib")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
-    "$(printf '%.2f' "$insert_ratio")" "higher is better; goal ≥ 0.5"
-fi
-if wants defaults; then
-  result_row "Kafka -> PostgreSQL sink, insert, Connect's defaults ($RECORDS JSON records)" \
-    "$(printf '%.0f rows/s, peak RSS %s MiB' "$insert500" "$insert500_mib")" \
-    "$(printf '%.0f rows/s (psql \\copy)' "$copy")" "$(printf '%.2f' "$insert500_ratio")" \
-    "Connect's and librdkafka's defaults"
-fi
-if wants upsert; then
-  result_row "Kafka -> PostgreSQL sink, upsert ($RECORDS JSON records)" \
-    "$(printf '%.0f rows/s, peak RSS %s MiB' "$upsert" "$upsert_mib")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
-    "$(printf '%.2f' "$upsert_ratio")" "higher is better; goal ≥ 0.25"
-fi
-if wants present; then
-  result_row "Kafka -> PostgreSQL sink, upsert, every key present ($RECORDS JSON records)" \
-    "$(printf '%.0f rows/s' "$update")" "$(printf '%.0f rows/s (psql \\copy)' "$copy")" \
-    "$(printf '%.2f' "$update_ratio")" "every row updated"
-fi
+for row in "${rows[@]}"; do
+  IFS='|' read -r title measured ceiling ratio note <<<"$row"
+  result_row "$title" "$measured" "$ceiling" "$ratio" "$note"
+done
 if wants insert; then
   result_row "Kafka -> PostgreSQL sink, insert, vs reading the broker" \
     "$(printf '%.0f rows/s' "$insert")" "$(printf '%.0f records/s (kcat -C)' "$consume")" \
-    "$(printf '%.2f' "$consume_ratio")" "the embedded broker's read rate bounds every sink"
+    "$(printf '%.2f' "$(calc 'a / b' "$insert" "$consume")")" \
+    "the embedded broker's read rate bounds every sink"
 fi
