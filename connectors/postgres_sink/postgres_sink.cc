@@ -941,6 +941,40 @@ std::unique_ptr<SinkTask> PostgresSinkConnector::CreateTask() const {
 // ---------------------------------------------------------------------------------------------
 // Task
 
+WriteThread::~WriteThread() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  queued_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::future<Status> WriteThread::Run(std::function<Status()> write) {
+  std::packaged_task<Status()> task(std::move(write));
+  std::future<Status> result = task.get_future();
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(task));
+    if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+  }
+  queued_.notify_one();
+  return result;
+}
+
+void WriteThread::Loop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    queued_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+    if (queue_.empty()) return;  // stopping, and nothing left to run
+    std::packaged_task<Status()> task = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    task();
+    lock.lock();
+  }
+}
+
 PostgresSinkTask::PostgresSinkTask() = default;
 PostgresSinkTask::~PostgresSinkTask() = default;
 
@@ -1133,7 +1167,7 @@ void PostgresSinkTask::StartWrite(std::function<Status()> write) {
   std::vector<SinkRecord> written;
   written.swap(writing_);
   writing_.swap(buffer_);
-  in_flight_ = std::async(std::launch::async, std::move(write));
+  in_flight_ = write_thread_.Run(std::move(write));
   written.clear();
   buffer_.swap(written);
 }

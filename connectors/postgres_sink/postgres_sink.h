@@ -4,13 +4,17 @@
 // against PostgreSQL through libpq, writing batches with COPY. See
 // connectors/postgres_sink/README.md.
 
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "connectors/common/postgres.h"
@@ -73,6 +77,30 @@ struct RunLayout;
 struct PreparedRun;
 struct PreparedWrite;
 
+// Runs functions one at a time, in order, on one thread that lives as long as the object (started
+// by the first Run). The sink's background writes ran on a std::async thread each, which cost
+// more than starting it: when such a thread exits, jemalloc flushes its cache and returns pages to
+// the kernel, and the following writes take page faults to get them back.
+class WriteThread {
+ public:
+  WriteThread() = default;
+  ~WriteThread();  // runs what was queued, then joins
+  WriteThread(const WriteThread&) = delete;
+  WriteThread& operator=(const WriteThread&) = delete;
+
+  // Queues `write`; the future holds what it returns.
+  std::future<Status> Run(std::function<Status()> write);
+
+ private:
+  void Loop();
+
+  std::mutex mu_;
+  std::condition_variable queued_;
+  std::deque<std::packaged_task<Status()>> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 // Writes the records of each Put in one transaction, as the JDBC sink commits each put(). In
 // at-least-once mode the write runs on a thread of its own while the worker converts the next
 // batch; Puts that arrive while it runs gather for the next write (up to kMaxGathered records;
@@ -94,7 +122,7 @@ struct PreparedWrite;
 // skipped, and PreCommit reports only what that table holds.
 //
 // Threading: the task's thread, and in at-least-once mode one write at a time on a thread of its
-// own (std::async), during which only that write touches conn_, tables_, committed_ and writing_.
+// own (WriteThread), during which only that write touches conn_, tables_, committed_ and writing_.
 class PostgresSinkTask : public SinkTask {
  public:
   PostgresSinkTask();
@@ -137,7 +165,7 @@ class PostgresSinkTask : public SinkTask {
                                 bool render) const;
   // The transaction of WriteBufferOnce, for a prepared write.
   Status WritePrepared(PreparedWrite& write, bool isolate);
-  // Runs `write` on a thread of its own over the buffer, which becomes writing_.
+  // Runs `write` on write_thread_ over the buffer, which becomes writing_.
   void StartWrite(std::function<Status()> write);
   // Waits for the write in flight, if any. If it failed, its records return to the front of the
   // buffer; a DataError is then handled by writing them again with `isolate`. `clean`: whether a
@@ -177,10 +205,11 @@ class PostgresSinkTask : public SinkTask {
   std::map<TopicPartition, int64_t> last_buffered_;
   std::set<TopicPartition> assigned_;
   std::set<TopicPartition> need_lookup_;
-  // At-least-once mode: the records being written, and that write (declared last: its
-  // destructor waits for the write, which uses the members above).
+  // At-least-once mode: the records being written, that write, and the thread it runs on
+  // (declared last: its destructor waits for the write, which uses the members above).
   std::vector<SinkRecord> writing_;
   std::future<Status> in_flight_;
+  WriteThread write_thread_;
 };
 
 ConnectorPlugin PostgresSinkPlugin();

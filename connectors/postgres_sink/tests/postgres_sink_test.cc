@@ -788,6 +788,41 @@ TEST_F(PostgresSinkTest, PutsDuringABackgroundWriteGatherForTheNextWrite) {
 
 // A Put that overfills the buffer during a write prepares the next write meanwhile, waits for the
 // first, starts the prepared one and keeps its own records for the write after.
+// Counts the writes run on the calling thread (a thread that is reused keeps counting).
+int CountWriteOnThisThread() {
+  thread_local int writes = 0;
+  return ++writes;
+}
+
+TEST(WriteThreadTest, RunsWritesInOrderOnOneThreadThatOutlivesThemAndDrainsOnDestruction) {
+  std::vector<int> order;
+  std::vector<int> count_on_thread;
+  std::vector<std::thread::id> threads;
+  auto write = [&](int n, Status result) {
+    return [&, n, result] {
+      if (n == 1) std::this_thread::sleep_for(std::chrono::milliseconds(20));  // 2 waits for it
+      order.push_back(n);
+      count_on_thread.push_back(CountWriteOnThisThread());
+      threads.push_back(std::this_thread::get_id());
+      return result;
+    };
+  };
+  std::future<Status> last;
+  {
+    WriteThread writer;
+    std::future<Status> first = writer.Run(write(1, Status::Ok()));
+    ASSERT_TRUE(first.get().ok());
+    writer.Run(write(2, Status::Ok()));
+    last = writer.Run(write(3, Status::IoError("third")));
+  }  // the destructor runs what was queued before it joins
+  ASSERT_EQ(last.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  EXPECT_EQ(last.get().ToString(), Status::IoError("third").ToString());
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(count_on_thread, (std::vector<int>{1, 2, 3}));  // one thread ran all three
+  ASSERT_EQ(threads.size(), 3u);
+  EXPECT_NE(threads[0], std::this_thread::get_id());
+}
+
 TEST_F(PostgresSinkTest, PutThatFillsTheBufferStartsThePreparedNextWrite) {
   auto rec = CountingRecords("prepared");
   FakeContext ctx;
