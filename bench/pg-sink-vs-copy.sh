@@ -20,8 +20,9 @@
 # runs twice: into the empty table, then over the same records again with a new consumer group
 # (every key present, every row updated; a trigger stamps loaded_at). Peak RSS is reported.
 # Environment (besides lib.sh's): RECORDS, RUNS, QUEUE_KB (default 262144), PG_OPTS (extra
-# `postgres` options), TRIBUTARY_PG_BINDIR (server binaries), TIMEOUT_S, MODES (the sink runs to
-# make, default "insert defaults upsert present"; `present` needs `upsert`).
+# `postgres` options), TRIBUTARY_PG_BINDIR (server binaries), TIMEOUT_S, EXTRA_TUNED (more worker
+# properties for the tuned runs, newline-separated), MODES (the sink runs to make, default
+# "insert defaults upsert present"; `present` needs `upsert`).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -34,6 +35,7 @@ QUEUE_KB="${QUEUE_KB:-262144}"
 MODES="${MODES:-insert defaults upsert present}"
 wants() { [[ " $MODES " == *" $1 "* ]]; }
 TUNED="consumer.queued.max.messages.kbytes=$QUEUE_KB"
+[[ -n "${EXTRA_TUNED:-}" ]] && TUNED+=$'\n'"$EXTRA_TUNED"
 # The embedded broker keeps ~5 MiB per partition; a record with its schema envelope is ~340 B.
 PARTITIONS="${PARTITIONS:-$(((RECORDS * 360 + 4194303) / 4194304))}"
 
@@ -71,7 +73,7 @@ awk -v n="$RECORDS" -v json="$json" -v tsv="$tsv" 'BEGIN {
 parts="$(partition_count "$topic")"
 [[ -n "$parts" ]] || die "could not read the partitions of $topic from $BS"
 log "preloading $RECORDS records ($(($(stat -c %s "$json") / RECORDS)) B each) into $topic ($parts partitions)"
-kcat -P -b "$BS" -t "$topic" -X sticky.partitioning.linger.ms=0 -l "$json"
+preload "$topic" "$parts" "$json"
 rm -f "$json"
 high="$(offset_sum "$topic" "$parts" -1)"
 low="$(offset_sum "$topic" "$parts" -2)"
