@@ -78,9 +78,9 @@ struct PreparedRun;
 struct PreparedWrite;
 
 // Runs functions one at a time, in order, on one thread that lives as long as the object (started
-// by the first Run). The sink's background writes ran on a std::async thread each, which cost
-// more than starting it: when such a thread exits, jemalloc flushes its cache and returns pages to
-// the kernel, and the following writes take page faults to get them back.
+// by the first Run). A thread per write (std::async) cost more than its start-up: when a thread
+// exits, jemalloc flushes its cache and returns pages to the kernel, and the following writes
+// take page faults to get them back.
 class WriteThread {
  public:
   WriteThread() = default;
