@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <system_error>
 #include <type_traits>
 
 namespace tributary::runtime {
@@ -20,24 +21,41 @@ std::string FiniteFloatingToJava(T value) {
   char buf[64];
   // Scientific form of the shortest round-tripping representation: "-1.2345e+02".
   const char* end = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::scientific).ptr;
-  const char* p = buf;
-  const bool negative = *p == '-';
-  if (negative) ++p;
+  const bool negative = buf[0] == '-';
   char digits[32];  // at most 17 significant digits (double)
   size_t n = 0;
-  for (; p < end && *p != 'e'; ++p) {
-    if (*p != '.') digits[n++] = *p;
-  }
-  while (n > 1 && digits[n - 1] == '0') --n;
   int exp10 = 0;
-  bool exp_negative = false;
-  if (p < end) {  // at 'e'
-    ++p;
-    exp_negative = *p == '-';
-    if (*p == '-' || *p == '+') ++p;
-    for (; p < end; ++p) exp10 = exp10 * 10 + (*p - '0');
+  // Reads the significant digits (trailing zeros dropped, one kept) and the exponent of a
+  // scientific form.
+  auto split = [&](const char* p, const char* end) {
+    if (*p == '-') ++p;
+    n = 0;
+    for (; p < end && *p != 'e'; ++p) {
+      if (*p != '.') digits[n++] = *p;
+    }
+    while (n > 1 && digits[n - 1] == '0') --n;
+    exp10 = 0;
+    bool exp_negative = false;
+    if (p < end) {  // at 'e'
+      ++p;
+      exp_negative = *p == '-';
+      if (*p == '-' || *p == '+') ++p;
+      for (; p < end; ++p) exp10 = exp10 * 10 + (*p - '0');
+    }
+    if (exp_negative) exp10 = -exp10;
+  };
+  split(buf, end);
+  if (n == 1 && std::fpclassify(value) == FP_SUBNORMAL) {
+    // Java writes at least two digits, and when one digit is enough to read back as `value` it
+    // takes the two-digit decimal closest to it if that also reads back (Double.toString's
+    // contract): Double.MIN_VALUE is "4.9E-324", not "5.0E-324". A normal value that one digit
+    // d reads back as lies so close to d that the closest two-digit decimal is d.0 anyway.
+    char two[32];
+    const char* two_end =
+        std::to_chars(two, two + sizeof(two), value, std::chars_format::scientific, 1).ptr;
+    T back{};
+    if (std::from_chars(two, two_end, back).ec == std::errc() && back == value) split(two, two_end);
   }
-  if (exp_negative) exp10 = -exp10;
 
   char out[64];
   char* o = out;

@@ -45,6 +45,14 @@ TEST(JavaFormatTest, DoubleToStringMatchesJava) {
   EXPECT_EQ(JavaFloatToString(0.1f), "0.1");
   EXPECT_EQ(JavaFloatToString(1.0e10f), "1.0E10");
   EXPECT_EQ(JavaFloatToString(3.4028235e38f), "3.4028235E38");
+  // One digit reads back, so Java takes the closest two-digit decimal (subnormals only).
+  EXPECT_EQ(JavaDoubleToString(std::numeric_limits<double>::denorm_min()), "4.9E-324");
+  EXPECT_EQ(JavaDoubleToString(-std::numeric_limits<double>::denorm_min()), "-4.9E-324");
+  EXPECT_EQ(JavaDoubleToString(2 * std::numeric_limits<double>::denorm_min()), "9.9E-324");
+  EXPECT_EQ(JavaDoubleToString(4 * std::numeric_limits<double>::denorm_min()), "2.0E-323");
+  EXPECT_EQ(JavaFloatToString(std::numeric_limits<float>::denorm_min()), "1.4E-45");
+  EXPECT_EQ(JavaDoubleToString(std::numeric_limits<double>::min()), "2.2250738585072014E-308");
+  EXPECT_EQ(JavaDoubleToString(1e-300), "1.0E-300");
 }
 
 TEST(JavaFormatTest, BigDecimalToStringMatchesJava) {
