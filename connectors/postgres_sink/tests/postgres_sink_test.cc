@@ -114,6 +114,18 @@ class PostgresSinkTest : public ::testing::Test {
     return Query("SELECT string_agg(DISTINCT stmt, ',') FROM " + table + "_log");
   }
 
+  // A second session holding an exclusive lock on `table` until it commits, so that the task's
+  // next write waits in PostgreSQL; null (and a failed expectation) if it could not lock.
+  std::unique_ptr<pg::PgConnection> LockTable(const std::string& table) {
+    auto locker = pg::PgConnection::Connect(server_->Conninfo());
+    EXPECT_TRUE(locker.ok()) << locker.status().ToString();
+    if (!locker.ok()) return nullptr;
+    const bool locked = (*locker)->Exec("BEGIN").ok() &&
+                        (*locker)->Exec("LOCK TABLE " + table + " IN EXCLUSIVE MODE").ok();
+    EXPECT_TRUE(locked) << "could not lock " << table;
+    return locked ? std::move(*locker) : nullptr;
+  }
+
   // Adds a field of each primitive type: i8, i16, i32, i64, f32, f64, b, s (optional), by.
   static SchemaBuilder WithPrimitiveFields(SchemaBuilder builder) {
     builder.AddField("i8", schemas::Int8())
@@ -770,16 +782,14 @@ TEST_F(PostgresSinkTest, PutsDuringABackgroundWriteGatherForTheNextWrite) {
                 &ctx);
   ASSERT_TRUE(PutAndFlush(*task, {rec(0)}).ok());
   // Another session holds the table, so the next write waits in PostgreSQL.
-  auto locker = pg::PgConnection::Connect(server_->Conninfo());
-  ASSERT_TRUE(locker.ok()) << locker.status().ToString();
-  ASSERT_TRUE((*locker)->Exec("BEGIN").ok());
-  ASSERT_TRUE((*locker)->Exec("LOCK TABLE gather IN EXCLUSIVE MODE").ok());
+  auto locker = LockTable("gather");
+  ASSERT_NE(locker, nullptr);
   std::vector<SinkRecord> first = {rec(1)};
   ASSERT_TRUE(task->Put(first).ok());
   std::vector<SinkRecord> second = {rec(2), rec(3)};
   ASSERT_TRUE(task->Put(second).ok());
   EXPECT_EQ(task->buffered_for_test(), 2u);  // not written yet: gathered for the next write
-  ASSERT_TRUE((*locker)->Exec("COMMIT").ok());
+  ASSERT_TRUE(locker->Exec("COMMIT").ok());
   auto committed = task->PreCommit({{{"gather", 0}, 4}});
   ASSERT_TRUE(committed.ok()) << committed.status().ToString();
   EXPECT_EQ(task->buffered_for_test(), 0u);
@@ -828,10 +838,8 @@ TEST_F(PostgresSinkTest, PutThatFillsTheBufferStartsThePreparedNextWrite) {
   FakeContext ctx;
   auto task = StartTask({{"auto.create", "true"}}, &ctx);
   ASSERT_TRUE(PutAndFlush(*task, {rec(0)}).ok());
-  auto locker = pg::PgConnection::Connect(server_->Conninfo());
-  ASSERT_TRUE(locker.ok()) << locker.status().ToString();
-  ASSERT_TRUE((*locker)->Exec("BEGIN").ok());
-  ASSERT_TRUE((*locker)->Exec("LOCK TABLE prepared IN EXCLUSIVE MODE").ok());
+  auto locker = LockTable("prepared");
+  ASSERT_NE(locker, nullptr);
   std::vector<SinkRecord> first = {rec(1)};
   ASSERT_TRUE(task->Put(first).ok());  // waits in PostgreSQL for the lock
   // Gathered up to the bound.
@@ -844,7 +852,7 @@ TEST_F(PostgresSinkTest, PutThatFillsTheBufferStartsThePreparedNextWrite) {
   std::vector<SinkRecord> third = {rec(last)};
   std::thread unlock([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    EXPECT_TRUE((*locker)->Exec("COMMIT").ok());
+    EXPECT_TRUE(locker->Exec("COMMIT").ok());
   });
   Status put = task->Put(third);  // prepares `second`, waits for `first`, starts `second`
   unlock.join();
