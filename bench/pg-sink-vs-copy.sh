@@ -16,13 +16,16 @@
 # The server runs with PostgreSQL's defaults (fsync on) plus PG_OPTS.
 # Tuned for a bulk load, the worker gets consumer.queued.max.messages.kbytes=QUEUE_KB: librdkafka
 # 2.0 stops fetching for a second whenever its queue is full (64 MiB by default), which caps a
-# task at ~64 MB/s. Insert mode also runs with Connect's and librdkafka's defaults. Upsert mode
-# runs twice: into the empty table, then over the same records again with a new consumer group
-# (every key present, every row updated; a trigger stamps loaded_at). Peak RSS is reported.
-# Environment (besides lib.sh's): RECORDS, RUNS, QUEUE_KB (default 262144), PG_OPTS (extra
-# `postgres` options), TRIBUTARY_PG_BINDIR (server binaries), TIMEOUT_S, EXTRA_TUNED (more worker
-# properties for the tuned runs, newline-separated), MODES (the sink runs to make, default
-# "insert defaults upsert present"; `present` needs `upsert`).
+# task at ~64 MB/s. And consumer.fetch.max.bytes=FETCH_BYTES: a fetch response of 8 MiB or more
+# (the default allows 50 MiB) goes back to the kernel once read (jemalloc's oversize threshold),
+# and every page of the next one faults in again. Insert mode also runs with Connect's and
+# librdkafka's defaults. Upsert mode runs twice: into the empty table, then over the same records
+# again with a new consumer group (every key present, every row updated; a trigger stamps
+# loaded_at). Peak RSS is reported.
+# Environment (besides lib.sh's): RECORDS, RUNS, QUEUE_KB (default 262144), FETCH_BYTES (default
+# 4194304), PG_OPTS (extra `postgres` options), TRIBUTARY_PG_BINDIR (server binaries), TIMEOUT_S,
+# EXTRA_TUNED (more worker properties for the tuned runs, newline-separated), MODES (the sink runs
+# to make, default "insert defaults upsert present"; `present` needs `upsert`).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -34,7 +37,9 @@ TIMEOUT_S="${TIMEOUT_S:-600}"
 QUEUE_KB="${QUEUE_KB:-262144}"
 MODES="${MODES:-insert defaults upsert present}"
 wants() { [[ " $MODES " == *" $1 "* ]]; }
-TUNED="consumer.queued.max.messages.kbytes=$QUEUE_KB"
+FETCH_BYTES="${FETCH_BYTES:-4194304}"
+TUNED="consumer.queued.max.messages.kbytes=$QUEUE_KB
+consumer.fetch.max.bytes=$FETCH_BYTES"
 [[ -n "${EXTRA_TUNED:-}" ]] && TUNED+=$'\n'"$EXTRA_TUNED"
 # The embedded broker keeps ~5 MiB per partition; a record with its schema envelope is ~340 B.
 PARTITIONS="${PARTITIONS:-$(((RECORDS * 360 + 4194303) / 4194304))}"
@@ -181,7 +186,7 @@ for ((run = 1; run <= RUNS; run++)); do
   # With the queue limits the tuned worker's consumer has (see above).
   start="$(now)"
   got="$(kcat -C -b "$BS" -t "$topic" -o beginning -e -q -X queued.min.messages=10000000 \
-    -X queued.max.messages.kbytes="$QUEUE_KB" | wc -l)"
+    -X queued.max.messages.kbytes="$QUEUE_KB" -X fetch.max.bytes="$FETCH_BYTES" | wc -l)"
   end="$(now)"
   ((got == RECORDS)) || die "kcat read $got of $RECORDS records"
   rate="$(calc "$RECORDS / (b - a)" "$start" "$end")"
@@ -248,7 +253,7 @@ summarize() {
 }
 echo
 echo "Kafka -> PostgreSQL, $RECORDS JSON records (schema envelope), median of $RUNS runs;"
-echo "tuned: consumer.queued.max.messages.kbytes=$QUEUE_KB:"
+echo "tuned: consumer.queued.max.messages.kbytes=$QUEUE_KB, consumer.fetch.max.bytes=$FETCH_BYTES:"
 if wants insert; then
   summarize "tributary insert mode" "insert" "goal ≥ 0.5" insert_rates insert_rss
   insert="$RATE"
