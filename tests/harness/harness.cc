@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -130,6 +131,16 @@ std::vector<std::string> ReadLines(const std::string& path) {
   std::ifstream in(path);
   std::string line;
   while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+size_t CountLines(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> chunk(1 << 16);
+  size_t lines = 0;
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+    lines += static_cast<size_t>(std::count(chunk.data(), chunk.data() + in.gcount(), '\n'));
+  }
   return lines;
 }
 

@@ -99,8 +99,7 @@ TEST(PluginExampleTest, OutOfTreePluginsBuiltAgainstInstallRunPipelineAndValidat
                  log);
   uint16_t port = WaitForRestPort(log, worker);
   ASSERT_NE(port, 0);
-  ASSERT_TRUE(WaitUntil([&] { return ReadLines(out).size() >= 2000; }, seconds(120)))
-      << worker.Log();
+  ASSERT_TRUE(WaitUntil([&] { return CountLines(out) >= 2000; }, seconds(120))) << worker.Log();
   std::vector<std::string> lines = ReadLines(out);
   EXPECT_EQ(lines.size(), 2000u);
   // Struct values with logical types crossed both boundaries (source plugin -> JSON -> sink

@@ -42,8 +42,8 @@ TEST(PluginLongRunTest, TwoHundredThousandRecordsCrossTheBoundaryIntactAndSaniti
   Process worker({TributaryBinary(), "standalone", dir.File("worker.properties"),
                   dir.File("source.properties"), dir.File("sink.properties")},
                  dir.File("worker.log"));
-  ASSERT_TRUE(WaitUntil([&] { return ReadLines(out).size() >= kCount; }, seconds(240)))
-      << "lines: " << ReadLines(out).size() << "\n"
+  ASSERT_TRUE(WaitUntil([&] { return CountLines(out) >= kCount; }, seconds(240)))
+      << "lines: " << CountLines(out) << "\n"
       << worker.Log();
   worker.Kill(SIGTERM);
   EXPECT_EQ(worker.Wait(seconds(60)), 0) << worker.Log();

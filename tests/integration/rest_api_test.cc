@@ -279,7 +279,7 @@ TEST_F(RestApiTest, TopicTrackingListsResetsAndPersistsActiveTopics) {
       [&] { return Get("/connectors/snk/topics").body == R"({"snk":{"topics":["lines"]}})"; },
       seconds(30)))
       << Get("/connectors/snk/topics").body;
-  ASSERT_TRUE(WaitUntil([&] { return ReadLines(dir_.File("out.txt")).size() == 2; }, seconds(30)));
+  ASSERT_TRUE(WaitUntil([&] { return CountLines(dir_.File("out.txt")) == 2; }, seconds(30)));
 
   HttpResult reset = Call("PUT", "/connectors/snk/topics/reset");
   EXPECT_EQ(reset.status, 202);
