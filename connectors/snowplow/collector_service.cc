@@ -60,6 +60,14 @@ bool IsValidCookiePair(const std::string& name, const std::string& value) {
   return std::all_of(v.begin(), v.end(), [](char c) { return IsCookieOctet(c); });
 }
 
+// True if `text` holds a byte that ends or breaks a header line (a control character or DEL):
+// such a decoded query value cannot go into a response header.
+bool HasControlCharacter(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) == 0x7F;
+  });
+}
+
 // "scheme://host[:port]" parts of one origin or URL; host lower case. False if not a URL.
 bool ParseOrigin(std::string_view text, std::string* rendered, std::string* host) {
   size_t scheme_end = text.find("://");
@@ -414,7 +422,7 @@ HandledRequest CollectorService::Track(CollectorRequest& request, std::string_vi
   if (redirect) {
     auto u = QueryParam(query, "u");
     std::string host;
-    bool allowed = u && ParseOrigin(*u, nullptr, &host);
+    bool allowed = u && !HasControlCharacter(*u) && ParseOrigin(*u, nullptr, &host);
     if (allowed && !config_.redirect_domains.empty()) {
       allowed = std::find(config_.redirect_domains.begin(), config_.redirect_domains.end(), host) !=
                 config_.redirect_domains.end();
@@ -473,17 +481,22 @@ HandledRequest CollectorService::Track(CollectorRequest& request, std::string_vi
       if (config_.cookie_secure) a += "; Secure";
       return a;
     };
-    if (!anonymous) {
+    if (anonymous) {
+      // Anonymous tracking expires a network user id the client still carries.
+      if (cookie(config_.cookie_name) != nullptr) {
+        resp.headers.emplace_back("Set-Cookie", config_.cookie_name + "=" + attributes(0) +
+                                                    (config_.cookie_http_only ? "; HttpOnly" : ""));
+      }
+    } else if (!nuid.empty() && std::all_of(nuid.begin(), nuid.end(), IsCookieOctet)) {
+      // Only a nuid that is a plain cookie value is set: a query's nuid holding ';', spaces or
+      // line breaks would add cookie attributes or whole headers of the client's choosing. The
+      // event keeps it either way.
       std::string attrs = attributes(now + config_.cookie_expiration_ms);
       resp.headers.emplace_back("Set-Cookie", config_.cookie_name + "=" + nuid + attrs +
                                                   (config_.cookie_http_only ? "; HttpOnly" : ""));
       if (!config_.client_cookie_name.empty()) {
         resp.headers.emplace_back("Set-Cookie", config_.client_cookie_name + "=" + nuid + attrs);
       }
-    } else if (cookie(config_.cookie_name) != nullptr) {
-      // Anonymous tracking expires a network user id the client still carries.
-      resp.headers.emplace_back("Set-Cookie", config_.cookie_name + "=" + attributes(0) +
-                                                  (config_.cookie_http_only ? "; HttpOnly" : ""));
     }
   }
   resp.headers.emplace_back("Access-Control-Allow-Origin", allow_origin);

@@ -315,6 +315,33 @@ TEST_F(CollectorServiceTest, RedirectsWhenEnabledOnlyToAllowedDomains) {
   EXPECT_EQ(Send("GET", "/r/tp2").response.status, 400);
 }
 
+TEST_F(CollectorServiceTest, RedirectTargetWithALineBreakIsRefused) {
+  config_.redirect_enabled = true;  // to any domain
+  auto r = Send("GET", "/r/tp2?u=https%3A%2F%2Fx.org%0D%0ASet-Cookie%3A%20a%3Db&e=pv");
+  EXPECT_EQ(r.response.status, 400);
+  EXPECT_EQ(Header(r.response, "Location"), "");
+  EXPECT_TRUE(r.good.empty());  // as for any refused redirect
+  EXPECT_EQ(Send("GET", "/r/tp2?u=https%3A%2F%2Fx.org%2F%7F").response.status, 400);
+  EXPECT_EQ(Send("GET", "/r/tp2?u=https%3A%2F%2Fx.org%2Fa%20b").response.status, 302);
+}
+
+TEST_F(CollectorServiceTest, NuidThatIsNoCookieValueReachesTheEventButNoSetCookie) {
+  for (const char* nuid : {"a%0D%0ASet-Cookie:%20evil%3D1", "a%3B%20Domain%3Devil.com", "a%20b",
+                           "a%22", "a%5Cb", "a%2Cb", "%C3%A9"}) {
+    auto h = Send("GET", std::string("/i?e=pv&nuid=") + nuid);
+    EXPECT_EQ(h.response.status, 200) << nuid;
+    EXPECT_EQ(Header(h.response, "Set-Cookie"), "") << nuid;
+    ASSERT_EQ(h.good.size(), 1u) << nuid;
+    EXPECT_EQ(h.good[0].networkUserId, UrlDecode(nuid));
+  }
+  config_.client_cookie_name = "sp_client";
+  auto ok = Send("GET", "/i?e=pv&nuid=c0ffee-1");
+  EXPECT_EQ(Header(ok.response, "Set-Cookie").find("sp=c0ffee-1; Expires="), 0u)
+      << Header(ok.response, "Set-Cookie");
+  EXPECT_NE(Header(ok.response, "Set-Cookie").find("\nsp_client=c0ffee-1; Expires="),
+            std::string::npos);
+}
+
 TEST_F(CollectorServiceTest, SslRedirectSendsPlainHttpToHttpsOnTheSslPort) {
   config_.ssl_enable = true;
   config_.ssl_redirect = true;
