@@ -11,12 +11,26 @@ ConfigDef MakeDef(ConnectorType type) {
   def.Define("name", ConfigType::kString, kNoDefault, Importance::kHigh,
              "Globally unique name to use for this connector.",
              [](const ConfigValue& v) -> std::optional<std::string> {
+               // Kafka's NonEmptyStringWithoutControlChars: Java's ISO control characters are
+               // U+0000-U+001F and U+007F-U+009F (the latter two UTF-8 bytes, C2 80-C2 9F).
                const auto& name = std::get<std::string>(v);
                if (name.empty()) return "String may not be empty";
-               for (unsigned char c : name) {
-                 if (c < 0x20 || c == 0x7f) return "String may not contain control sequences";
+               std::string found;
+               for (size_t i = 0; i < name.size(); ++i) {
+                 unsigned code = static_cast<unsigned char>(name[i]);
+                 if (code == 0xC2 && i + 1 < name.size() &&
+                     static_cast<unsigned char>(name[i + 1]) >= 0x80 &&
+                     static_cast<unsigned char>(name[i + 1]) <= 0x9F) {
+                   code = static_cast<unsigned char>(name[++i]);  // C2 xx encodes U+00xx
+                 }
+                 if (code < 0x20 || (code >= 0x7F && code <= 0x9F)) {
+                   found += (found.empty() ? "" : ", ") + std::to_string(code);
+                 }
                }
-               return std::nullopt;
+               if (found.empty()) return std::nullopt;
+               return "String may not contain control sequences but had the following ASCII "
+                      "chars: " +
+                      found;
              });
   def.Define("connector.class", ConfigType::kString, kNoDefault, Importance::kHigh,
              "Name or alias of the class for this connector, e.g. "
