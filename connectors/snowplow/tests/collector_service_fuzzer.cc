@@ -6,7 +6,7 @@
 //  - the status is an HTTP status, and no response header holds a byte that would end or break
 //    its line (whatever the query percent-decodes to);
 //  - every good record reads back (Thrift) as the payload it claims to be and is smaller than
-//    collector.maxBytes; a refused body (413) writes nothing;
+//    streams.maxBytes; a refused body (413) writes nothing;
 //  - every bad row is a JSON self-describing Snowplow bad row.
 #include <rapidjson/document.h>
 
