@@ -94,21 +94,22 @@ commits_since() {
   echo "(SELECT pg_xact_commit_timestamp(xmin) AS ts FROM $1) c WHERE c.ts >= '$2'"
 }
 
-# Rows/s of table $1 loaded since $2: the rows committed after the load's first commit, over the
-# time from that commit to the last.
+# Sets RATE, the rows/s of table $1 loaded since $2 (the rows committed after the load's first
+# commit, over the time from that commit to the last), and LAST_COMMIT (epoch seconds).
 load_rate() {
-  local rate
-  rate="$(sql bench "WITH c AS (SELECT ts FROM $(commits_since "$1" "$2"))
-    SELECT count(*) FILTER (WHERE ts > (SELECT min(ts) FROM c)) / extract(epoch FROM max(ts) - min(ts))
+  local stats
+  stats="$(sql bench "WITH c AS (SELECT ts FROM $(commits_since "$1" "$2"))
+    SELECT count(*) FILTER (WHERE ts > (SELECT min(ts) FROM c)) / extract(epoch FROM max(ts) - min(ts)),
+      extract(epoch FROM max(ts))
     FROM c HAVING max(ts) > min(ts)")"
-  [[ -n "$rate" ]] || die "$1 was loaded in one transaction: no rate between commits (raise RECORDS)"
-  echo "$rate"
+  [[ -n "$stats" ]] || die "$1 was loaded in one transaction: no rate between commits (raise RECORDS)"
+  IFS='|' read -r RATE LAST_COMMIT <<<"$stats"
 }
 
 # Loads the topic with the Postgres sink into table $2, created with $columns and $5; with
 # $5 = "present" the table exists with every key and the load updates every row.
 # Usage: run_sink <run> <table> <mode-props> <worker-props> <table-constraints | present>
-# Sets RATE (load_rate), TOTAL_S (from the worker's start to the last commit) and RSS_KB
+# Sets RATE and LAST_COMMIT (load_rate), TOTAL_S (from the worker's start to the last commit) and RSS_KB
 # (the worker's peak RSS).
 run_sink() {
   local run="$1" table="$2" mode_props="$3" worker_props="$4" constraints="$5" port pid start
@@ -159,8 +160,8 @@ EOF
   ((rows == RECORDS)) || die "$table has $rows rows, expected $RECORDS"
   [[ "$(sql bench "SELECT count(DISTINCT id) FROM $table")" == "$RECORDS" ]] ||
     die "$table does not hold every id once"
-  RATE="$(load_rate "$table" "$since")"
-  TOTAL_S="$(calc 'b - a' "$start" "$(sql bench "SELECT extract(epoch FROM max(ts)) FROM $(commits_since "$table" "$since")")")"
+  load_rate "$table" "$since"
+  TOTAL_S="$(calc 'b - a' "$start" "$LAST_COMMIT")"
 }
 
 copy_rates=()
