@@ -109,8 +109,8 @@ load_rate() {
 # Loads the topic with the Postgres sink into table $2, created with $columns and $5; with
 # $5 = "present" the table exists with every key and the load updates every row.
 # Usage: run_sink <run> <table> <mode-props> <worker-props> <table-constraints | present>
-# Sets RATE and LAST_COMMIT (load_rate), TOTAL_S (from the worker's start to the last commit) and RSS_KB
-# (the worker's peak RSS).
+# Sets RATE and LAST_COMMIT (load_rate), TOTAL_S (from the worker's start to the last commit)
+# and RSS_KB (the worker's peak RSS).
 run_sink() {
   local run="$1" table="$2" mode_props="$3" worker_props="$4" constraints="$5" port pid start
   local rows=0 deadline since
