@@ -30,7 +30,7 @@ std::string RenderValue(const Value& value) {
     case ValueKind::kString:
       return value.as_string();
     case ValueKind::kBytes:
-      return std::string(value.as_bytes().begin(), value.as_bytes().end());
+      return std::string(AsText(value.as_bytes()));
     default: {  // null, booleans, integers and decimals read the same as in JSON
       std::string out;
       AppendValueJson(out, value);

@@ -23,8 +23,7 @@ Bytes SerializeThrift(const CollectorPayload& payload);
 // Decodes TBinaryProtocol bytes; DataError if they are not a valid CollectorPayload.
 Result<CollectorPayload> DeserializeThrift(std::string_view bytes);
 inline Result<CollectorPayload> DeserializeThrift(const Bytes& bytes) {
-  return DeserializeThrift(
-      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  return DeserializeThrift(AsText(bytes));
 }
 
 // The payload as one JSON object; field names are the IDL's, optional fields that are unset are

@@ -50,6 +50,17 @@ class Schema;
 class Value;
 using SchemaPtr = std::shared_ptr<const Schema>;
 using Bytes = std::vector<uint8_t>;
+// The same bytes as text and back. Through a pointer and a size, so a copy is one memcpy: built
+// from iterators of the other element type, std::string and std::vector copy byte by byte
+// (≈4 instructions a byte: 1 KiB Snowplow payloads spent more in ByteArrayConverter than in
+// librdkafka's produce).
+inline std::string_view AsText(const Bytes& bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+inline Bytes ToBytes(std::string_view text) {
+  const auto* data = reinterpret_cast<const uint8_t*>(text.data());
+  return Bytes(data, data + text.size());
+}
 
 struct Field {
   std::string name;

@@ -33,14 +33,13 @@ Result<std::optional<std::string>> ByteArrayConverter::FromConnectData(const std
         ValueKindText(value.kind()));
   }
   const Bytes& b = value.as_bytes();
-  return std::optional<std::string>(std::string(b.begin(), b.end()));
+  return std::optional<std::string>(std::string(AsText(b)));
 }
 
 Result<SchemaAndValue> ByteArrayConverter::ToConnectData(const std::string& /*topic*/,
                                                          std::optional<std::string_view> bytes) {
   if (!bytes) return SchemaAndValue{schemas::OptionalBytes(), Value()};
-  return SchemaAndValue{schemas::OptionalBytes(),
-                        Value::BytesValue(Bytes(bytes->begin(), bytes->end()))};
+  return SchemaAndValue{schemas::OptionalBytes(), Value::BytesValue(ToBytes(*bytes))};
 }
 
 }  // namespace tributary::runtime

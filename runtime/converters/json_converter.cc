@@ -419,8 +419,7 @@ Status WriteDecimal(JsonWriter& w, const Schema* schema, const DecimalValue& d,
     return Status::DataError("BigDecimal has mismatching scale value for given Decimal schema");
   }
   Bytes bytes = d.UnscaledBytes();
-  std::string encoded =
-      Base64Encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  std::string encoded = Base64Encode(AsText(bytes));
   w.String(encoded);
   return Status::Ok();
 }
@@ -621,8 +620,7 @@ Status WriteValue(JsonWriter& w, const SchemaPtr& schema, const Value& value,
       return Status::Ok();
     case ValueKind::kBytes: {
       const Bytes& b = value.as_bytes();
-      std::string encoded =
-          Base64Encode(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+      std::string encoded = Base64Encode(AsText(b));
       w.String(encoded);
       return Status::Ok();
     }
@@ -989,7 +987,7 @@ class SchemaGuidedReader {
         if (!ReadString(&s)) return false;
         std::optional<std::string> raw = Base64Decode(s);
         if (!raw) return false;
-        *out = Value::BytesValue(Bytes(raw->begin(), raw->end()));
+        *out = Value::BytesValue(ToBytes(*raw));
         return true;
       }
       case SchemaType::kStruct:
@@ -1062,8 +1060,7 @@ class SchemaGuidedReader {
       if (!ReadString(&s)) return false;
       std::optional<std::string> raw = Base64Decode(s);
       if (!raw || raw->empty()) return false;
-      *out = Value::DecimalValue(
-          DecimalValue::FromUnscaledBytes(Bytes(raw->begin(), raw->end()), *scale));
+      *out = Value::DecimalValue(DecimalValue::FromUnscaledBytes(ToBytes(*raw), *scale));
       return true;
     }
     std::string_view token;
@@ -1647,7 +1644,7 @@ Result<Value> JsonConverter::ToConnect(const SchemaPtr& schema, const JsonNode* 
       std::optional<std::string> raw =
           node->type == JsonNode::Type::kString ? Base64Decode(node->text) : std::nullopt;
       if (!raw) return Status::DataError("Invalid bytes field");
-      return Value::BytesValue(Bytes(raw->begin(), raw->end()));
+      return Value::BytesValue(ToBytes(*raw));
     }
     case SchemaType::kArray: {
       if (node->type != JsonNode::Type::kArray) {

@@ -95,8 +95,7 @@ void Append(const Value& value, bool embedded, std::string* out) {
       return;
     case ValueKind::kBytes: {
       const Bytes& b = value.as_bytes();
-      std::string encoded =
-          Base64Encode(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+      std::string encoded = Base64Encode(AsText(b));
       if (embedded) {
         *out += '"' + encoded + '"';
       } else {

@@ -38,7 +38,7 @@ void AppendNatural(const Value& value, std::string* out) {
       return;
     case ValueKind::kBytes: {
       const Bytes& b = value.as_bytes();
-      *out += Base64Encode(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+      *out += Base64Encode(AsText(b));
       return;
     }
     case ValueKind::kDecimal:

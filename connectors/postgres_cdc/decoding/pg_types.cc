@@ -800,7 +800,7 @@ std::string EncodeBinary(const Bytes& bytes, BinaryHandlingMode mode) {
     case BinaryHandlingMode::kBytes:
       break;
   }
-  return std::string(bytes.begin(), bytes.end());
+  return std::string(AsText(bytes));
 }
 
 Result<Value> ConvertBits(const ColumnMapping& m, std::string_view text) {
@@ -1313,7 +1313,7 @@ Value UnavailableValue(const ColumnMapping& mapping, std::string_view placeholde
     case SchemaType::kString:
       return Value::String(std::string(placeholder));
     case SchemaType::kBytes:
-      return Value::BytesValue(Bytes(placeholder.begin(), placeholder.end()));
+      return Value::BytesValue(ToBytes(placeholder));
     case SchemaType::kArray: {
       const SchemaPtr& element = schema->value_schema();
       Value::Array out;
@@ -1321,7 +1321,7 @@ Value UnavailableValue(const ColumnMapping& mapping, std::string_view placeholde
         out.push_back(Value::String(std::string(placeholder)));
       } else if (element != nullptr && element->type() == SchemaType::kBytes &&
                  !element->IsLogical(Decimal::kLogicalName)) {
-        out.push_back(Value::BytesValue(Bytes(placeholder.begin(), placeholder.end())));
+        out.push_back(Value::BytesValue(ToBytes(placeholder)));
       } else if (element != nullptr &&
                  (element->type() == SchemaType::kInt16 || element->type() == SchemaType::kInt32 ||
                   element->type() == SchemaType::kInt64)) {

@@ -746,7 +746,7 @@ class Reader {
       case ValueKind::kBytes: {
         std::string_view s;
         if (!StrView(&s)) return false;
-        emit([&] { return Value::BytesValue(Bytes(s.begin(), s.end())); });
+        emit([&] { return Value::BytesValue(ToBytes(s)); });
         return true;
       }
       case ValueKind::kArray: {
