@@ -7,6 +7,7 @@
 #include <boost/beast/ssl.hpp>
 #include <exception>
 #include <future>
+#include <iterator>
 
 #include "connectors/common/tls_server.h"
 
@@ -28,8 +29,6 @@ using TcpStream = beast::basic_stream<tcp, Executor, beast::unlimited_rate_polic
 namespace {
 
 Value KeyValue(const std::string& key) { return Value::String(key); }
-
-Bytes BytesOf(const std::string& s) { return Bytes(s.begin(), s.end()); }
 
 }  // namespace
 
@@ -271,6 +270,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     CollectorRequest request;
     request.method = std::string(req.method_string());
     request.target = std::string(req.target());
+    request.headers.reserve(static_cast<size_t>(std::distance(req.begin(), req.end())));
     for (const auto& field : req) {
       request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
@@ -326,15 +326,20 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   std::string Wire(const CollectorResponse& r, bool keep_alive) const {
     const bool bodiless = r.status < 200 || r.status == 204 || r.status == 304;
     beast::string_view reason = http::obsolete_reason(static_cast<http::status>(r.status));
+    // Sized once: room for the status line, the headers added below and the blank line.
+    size_t size = 160 + r.body.size();
+    for (const auto& [name, value] : r.headers) size += name.size() + value.size() + 4;
     std::string out;
-    out.reserve(160 + r.body.size());
-    out.append("HTTP/1.1 ")
+    out.reserve(size);
+    // string_view literals: append(const char*) is a call that measures the literal each time.
+    using namespace std::string_view_literals;
+    out.append("HTTP/1.1 "sv)
         .append(std::to_string(r.status))
-        .append(" ")
+        .append(" "sv)
         .append(reason.data(), reason.size());
-    out.append("\r\n");
+    out.append("\r\n"sv);
     auto field = [&](std::string_view name, std::string_view value) {
-      out.append(name).append(": ").append(value).append("\r\n");
+      out.append(name).append(": "sv).append(value).append("\r\n"sv);
     };
     for (const auto& [name, value] : r.headers) field(name, value);
     if (config().hsts_enable) {
@@ -343,7 +348,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     }
     if (!bodiless) field("Content-Length", std::to_string(r.body.size()));
     if (!keep_alive) field("Connection", "close");
-    out.append("\r\n");
+    out.append("\r\n"sv);
     if (!head_ && !bodiless) out.append(r.body);  // HEAD: the headers (with GET's length) only
     return out;
   }
@@ -493,10 +498,10 @@ bool CollectorServer::EnqueueForSession(HandledRequest& handled,
   };
   for (size_t i = 0; i < handled.good.size(); ++i) {
     make(c.good_topic, c.output_format == OutputFormat::kJson
-                           ? BytesOf(PayloadToJson(handled.good[i]))
+                           ? ToBytes(PayloadToJson(handled.good[i]))
                            : std::move(handled.good_thrift[i]));
   }
-  for (const std::string& b : handled.bad) make(c.bad_topic, BytesOf(b));
+  for (const std::string& b : handled.bad) make(c.bad_topic, ToBytes(b));
   if (complete) pending_[id] = Pending{count, deadline, std::move(complete)};
   // Announced when Poll starts returning records again: when the queue stops being empty with no
   // round in flight (the worker polls after acknowledgements anyway), or reaches a full round
