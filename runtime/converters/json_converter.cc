@@ -1179,9 +1179,7 @@ class SchemaGuidedReader {
         SkipSpace();
         if (p_ == end_ || *p_ != ':') return false;
         ++p_;
-        Value v;
-        if (!ReadValue(fields[i].schema, &v)) return false;
-        if (!result.Put(fields[i].index, std::move(v)).ok()) return false;
+        if (!ReadValue(fields[i].schema, &result.at(fields[i].index))) return false;
         SkipSpace();
         if (p_ == end_) return false;
         if (*p_ == '}') {
@@ -1194,9 +1192,7 @@ class SchemaGuidedReader {
     }
     for (size_t i = 0; i < n; ++i) {
       if (seen.Contains(i)) continue;
-      Value v;
-      if (!NullValue(*fields[i].schema, &v)) return false;
-      if (!result.Put(fields[i].index, std::move(v)).ok()) return false;
+      if (!NullValue(*fields[i].schema, &result.at(fields[i].index))) return false;
     }
     *out = Value::StructValue(std::move(result));
     return true;
