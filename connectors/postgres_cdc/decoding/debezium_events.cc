@@ -220,8 +220,8 @@ Value SourceBlockCache::GetWithLsn(Lsn lsn) {
 Value SourceBlockCache::WithLsn() const {
   Value block = proto_;  // shares the struct until as_struct() below copies it
   Struct& s = block.as_struct();
-  (void)s.Put(kSrcSequence, SequenceValue(info_->last_commit_lsn, info_->lsn));
-  (void)s.Put(kSrcLsn, OptionalLsn(info_->lsn));
+  s.at(kSrcSequence) = SequenceValue(info_->last_commit_lsn, info_->lsn);
+  s.at(kSrcLsn) = OptionalLsn(info_->lsn);
   return block;
 }
 
@@ -326,8 +326,7 @@ Result<Value> TableSchemas::BuildStruct(const SchemaPtr& schema, const std::vect
   Struct out(schema);
   for (size_t i = 0; i < columns.size(); ++i) {
     if (fields[i] < 0) continue;
-    TRIBUTARY_ASSIGN_OR_RETURN(Value v, column_value(i));
-    (void)out.Put(fields[i], std::move(v));
+    TRIBUTARY_ASSIGN_OR_RETURN(out.at(fields[i]), column_value(i));
   }
   return Value::StructValue(std::move(out));
 }
@@ -398,14 +397,14 @@ ChangeEvent TableSchemas::BuildEvent(Operation op, Value key, Value before, Valu
                                      Value source, int64_t ts_ns,
                                      const std::optional<TransactionBlock>& transaction) const {
   Struct envelope(envelope_schema_);
-  (void)envelope.Put(kEnvBefore, std::move(before));
-  (void)envelope.Put(kEnvAfter, std::move(after));
-  (void)envelope.Put(kEnvSource, std::move(source));
-  (void)envelope.Put(kEnvTransaction, TransactionValue(transaction));
-  (void)envelope.Put(kEnvOp, Value::String(OpText(op)));
-  (void)envelope.Put(kEnvTsMs, Value::Int64(FloorDiv(ts_ns, 1000000)));
-  (void)envelope.Put(kEnvTsUs, Value::Int64(FloorDiv(ts_ns, 1000)));
-  (void)envelope.Put(kEnvTsNs, Value::Int64(ts_ns));
+  envelope.at(kEnvBefore) = std::move(before);
+  envelope.at(kEnvAfter) = std::move(after);
+  envelope.at(kEnvSource) = std::move(source);
+  envelope.at(kEnvTransaction) = TransactionValue(transaction);
+  envelope.at(kEnvOp) = Value::String(OpText(op));
+  envelope.at(kEnvTsMs) = Value::Int64(FloorDiv(ts_ns, 1000000));
+  envelope.at(kEnvTsUs) = Value::Int64(FloorDiv(ts_ns, 1000));
+  envelope.at(kEnvTsNs) = Value::Int64(ts_ns);
   ChangeEvent event;
   if (!key.is_null()) event.key_schema = key_schema_;
   event.key = std::move(key);
