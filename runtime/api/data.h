@@ -321,8 +321,9 @@ class Struct {
   // The value of field `name` (null if unset), or nullptr if the schema has no such field.
   const Value* Get(std::string_view name) const;
   const Value& Get(int index) const { return values_.at(index); }
-  // The field at `index` (Field::index), to be filled in place by code that builds a struct from
-  // its schema's fields (a reader: no value moved through Put). `index` must be in range.
+  // The field at `index` (Field::index), written in place by code that builds a struct from its
+  // schema's fields (readers, event builders): no Status, and no move through Put's parameter
+  // (per-record code). `index` must be in range.
   Value& at(int index) { return values_[static_cast<size_t>(index)]; }
   const std::vector<Value>& values() const { return values_; }
 

@@ -95,9 +95,9 @@ Value OptionalLsn(const std::optional<Lsn>& v) {
 Value TransactionValue(const std::optional<TransactionBlock>& transaction) {
   if (!transaction.has_value()) return Value::Null();
   Struct s(TransactionBlockSchema());
-  (void)s.Put(kTxId, Value::String(transaction->id));
-  (void)s.Put(kTxTotalOrder, Value::Int64(transaction->total_order));
-  (void)s.Put(kTxDataCollectionOrder, Value::Int64(transaction->data_collection_order));
+  s.at(kTxId) = Value::String(transaction->id);
+  s.at(kTxTotalOrder) = Value::Int64(transaction->total_order);
+  s.at(kTxDataCollectionOrder) = Value::Int64(transaction->data_collection_order);
   return Value::StructValue(std::move(s));
 }
 
@@ -183,22 +183,22 @@ bool SameButLsn(const SourceInfo& a, const SourceInfo& b) {
 
 Value SourceValue(const SourceInfo& info) {
   Struct s(SourceSchema());
-  (void)s.Put(kSrcVersion, Value::String(info.version));
-  (void)s.Put(kSrcConnector, Value::String(kConnectorName));
-  (void)s.Put(kSrcName, Value::String(info.name));
-  (void)s.Put(kSrcTsMs, Value::Int64(FloorDiv(info.ts_us, 1000)));
-  (void)s.Put(kSrcSnapshot, Value::String(SnapshotMarkerText(info.snapshot)));
-  (void)s.Put(kSrcDb, Value::String(info.db));
-  (void)s.Put(kSrcSequence, SequenceValue(info.last_commit_lsn, info.lsn));
-  (void)s.Put(kSrcTsUs, Value::Int64(info.ts_us));
-  (void)s.Put(kSrcTsNs, Value::Int64(MicrosToNanos(info.ts_us)));
-  (void)s.Put(kSrcSchema, Value::String(info.schema));
-  (void)s.Put(kSrcTable, Value::String(info.table));
-  (void)s.Put(kSrcTxId, OptionalInt64(info.tx_id));
-  (void)s.Put(kSrcLsn, OptionalLsn(info.lsn));
-  (void)s.Put(kSrcXmin, OptionalInt64(info.xmin));
-  (void)s.Put(kSrcOrigin, info.origin.has_value() ? Value::String(*info.origin) : Value::Null());
-  (void)s.Put(kSrcOriginLsn, OptionalLsn(info.origin_lsn));
+  s.at(kSrcVersion) = Value::String(info.version);
+  s.at(kSrcConnector) = Value::String(kConnectorName);
+  s.at(kSrcName) = Value::String(info.name);
+  s.at(kSrcTsMs) = Value::Int64(FloorDiv(info.ts_us, 1000));
+  s.at(kSrcSnapshot) = Value::String(SnapshotMarkerText(info.snapshot));
+  s.at(kSrcDb) = Value::String(info.db);
+  s.at(kSrcSequence) = SequenceValue(info.last_commit_lsn, info.lsn);
+  s.at(kSrcTsUs) = Value::Int64(info.ts_us);
+  s.at(kSrcTsNs) = Value::Int64(MicrosToNanos(info.ts_us));
+  s.at(kSrcSchema) = Value::String(info.schema);
+  s.at(kSrcTable) = Value::String(info.table);
+  s.at(kSrcTxId) = OptionalInt64(info.tx_id);
+  s.at(kSrcLsn) = OptionalLsn(info.lsn);
+  s.at(kSrcXmin) = OptionalInt64(info.xmin);
+  s.at(kSrcOrigin) = info.origin.has_value() ? Value::String(*info.origin) : Value::Null();
+  s.at(kSrcOriginLsn) = OptionalLsn(info.origin_lsn);
   return Value::StructValue(std::move(s));
 }
 
@@ -361,7 +361,7 @@ Value TableSchemas::KeyFromRow(const Value& row) const {
   if (r.schema() == value_schema_) {
     // A row of this table: the key fields by position (this runs for every streamed change).
     for (size_t i = 0; i < key_in_value_.size(); ++i) {
-      if (key_in_value_[i] >= 0) (void)key.Put(static_cast<int>(i), r.Get(key_in_value_[i]));
+      if (key_in_value_[i] >= 0) key.at(static_cast<int>(i)) = r.Get(key_in_value_[i]);
     }
     return Value::StructValue(std::move(key));
   }
