@@ -34,12 +34,13 @@ valgrind --tool=callgrind --separate-threads=yes \\
   --callgrind-out-file="$CALLGRIND_DIR/callgrind.%p" "$TRIBUTARY" "\$@" &
 child=\$!
 trap 'callgrind_control -d "\$child" >/dev/null 2>&1; kill -TERM "\$child"' TERM
-wait "\$child"
+wait "\$child"  # returns early when the trap has run
 wait "\$child"
 EOF
 chmod +x "$wrapper"
 
-TRIBUTARY="$wrapper" "$@"
+# Under callgrind a script may give up (its timeouts); what was profiled is still worth reading.
+TRIBUTARY="$wrapper" "$@" || log "$1 failed; the profiles it left:"
 
 # callgrind.<pid>[.<dump>]-<thread>: a thread's count is the sum of its files; what it does is read
 # from its largest one (the file after a dump holds little more than the stop). Workers are told
@@ -67,7 +68,8 @@ for thread in "${!total[@]}"; do
   # The most inclusive function of ours below the thread's start (or the library it runs in).
   role="$(callgrind_annotate --inclusive=yes "${largest[$thread]}" 2>/dev/null |
     grep -v -e '_State_impl' -e 'WorkerTask::Run()' |
-    grep -m 1 -oE 'tributary::[A-Za-z_:<>]+\(|librdkafka|libpq' | sed 's/($//' || true)"
+    grep -m 1 -oE 'tributary::([A-Za-z_<>]+::|\(anonymous namespace\)::)*[A-Za-z_<>]+\(|librdkafka|libpq' |
+    head -n 1 | sed 's/($//' || true)"
   printf '%12.0f  thread %s  %s\n' "$(calc "a / b" "${total[$thread]}" "${PER:-1}")" "$thread" \
     "${role:-?}"
 done | sort -rn | awk '$1 >= 1'
