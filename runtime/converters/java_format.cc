@@ -286,16 +286,23 @@ std::optional<std::string> Base64Decode(std::string_view text) {
 }
 
 std::string SanitizeUtf8(std::string_view text) {
+  // Valid bytes are copied in runs, not one by one (text is nearly always valid: a record's key
+  // or value read by StringConverter).
   std::string out;
   out.reserve(text.size());
-  size_t i = 0;
   const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+  size_t run = 0;  // where the valid bytes not copied yet start
+  size_t i = 0;
+  // The malformed bytes [i, end) become one U+FFFD.
+  auto replace = [&](size_t end) {
+    out.append(text.substr(run, i - run)).append("\xEF\xBF\xBD");
+    i = run = end;
+  };
   while (i < text.size()) {
-    uint8_t c = s[i];
+    const uint8_t c = s[i];
     size_t need = 0;
     uint32_t min = 0;
     if (c < 0x80) {
-      out += static_cast<char>(c);
       ++i;
       continue;
     } else if ((c & 0xE0) == 0xC0) {
@@ -308,8 +315,7 @@ std::string SanitizeUtf8(std::string_view text) {
       need = 3;
       min = 0x10000;
     } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
+      replace(i + 1);
       continue;
     }
     uint32_t cp = c & (0x3F >> need);
@@ -318,14 +324,12 @@ std::string SanitizeUtf8(std::string_view text) {
       cp = (cp << 6) | (s[i + j] & 0x3F);
     }
     if (j <= need || cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      // Replace the malformed prefix as one unit and resume after it.
-      out += "\xEF\xBF\xBD";
-      i += j;
+      replace(i + j);  // the malformed prefix as one unit; resume after it
       continue;
     }
-    out.append(text.substr(i, need + 1));
     i += need + 1;
   }
+  out.append(text.substr(run));
   return out;
 }
 

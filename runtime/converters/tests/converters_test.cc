@@ -85,6 +85,20 @@ TEST(JavaFormatTest, SanitizeUtf8ReplacesMalformedSequences) {
             "b");
   EXPECT_EQ(SanitizeUtf8("\xe2\x82"), "\xef\xbf\xbd");
   EXPECT_EQ(SanitizeUtf8("\xed\xa0\x80"), "\xef\xbf\xbd");  // a UTF-16 surrogate
+  // Valid text around and between bad sequences is kept as it is, byte for byte.
+  EXPECT_EQ(SanitizeUtf8("ab\xe2\x82"
+                         "cd\xf0\x9f\x98\x80"
+                         "e\xc0\x80"
+                         "f\xf4\x90\x80\x80"
+                         "g\x80\x80"),
+            "ab\xef\xbf\xbd"
+            "cd\xf0\x9f\x98\x80"
+            "e\xef\xbf\xbd"
+            "f\xef\xbf\xbd"
+            "g\xef\xbf\xbd\xef\xbf\xbd");
+  EXPECT_EQ(SanitizeUtf8("plain ascii"), "plain ascii");
+  EXPECT_EQ(SanitizeUtf8(""), "");
+  EXPECT_EQ(SanitizeUtf8("\xc3"), "\xef\xbf\xbd");  // cut short at the end
 }
 
 TEST(StringConverterTest, WritesTextAndReadsOptionalString) {
