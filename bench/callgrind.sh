@@ -10,8 +10,9 @@
 #
 # The worker runs some 50 times slower: the wrapped script's rates mean nothing, and its
 # TIMEOUT_S may need raising. A script that starts several workers (runs, modes, scenarios) gets
-# one set of lines per worker, told apart by pid; for the Snowplow benchmark, PER is the request
-# count wrk printed. The profiles stay in CALLGRIND_DIR (default: a new directory under /tmp) for
+# one set of lines per worker, told apart by pid, all divided by the same PER: for the Snowplow
+# benchmark leave PER unset and divide a worker's totals by its requests (its req/s printed by the
+# script × DURATION_S). The profiles stay in CALLGRIND_DIR (default: a new directory under /tmp) for
 # `callgrind_annotate`. Needs valgrind.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
