@@ -431,6 +431,11 @@ void WorkerSourceTask::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message
 void WorkerSourceTask::HandleDelivery(const rd_kafka_message_t& message) {
   auto* submitted = static_cast<Submitted*>(message._private);
   --in_flight_;
+  // librdkafka is done with the bytes. Freed here, on the thread that converted them, the
+  // allocator's thread cache hands them to the next records; freed with their batch on the poll
+  // thread, every buffer crossed threads and took jemalloc's slow paths on both.
+  submitted->key_bytes.reset();
+  submitted->value_bytes.reset();
   if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     if (fatal_.ok()) {
       fatal_ =

@@ -87,7 +87,7 @@ class WorkerSourceTask : public WorkerTask {
     Batch* batch = nullptr;
     PartitionQueue* queue = nullptr;  // nullptr: record without a source partition
     // The converted key and value. librdkafka reads them in place (no copy) until it reports
-    // the delivery, so they live here until then.
+    // the delivery, so they live here until then; HandleDelivery frees them.
     std::optional<std::string> key_bytes;
     std::optional<std::string> value_bytes;
     bool acked = false;
