@@ -367,7 +367,13 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
       }
       if (n == wire->size()) {
         --impl_->writing();
-        return keep_alive ? Read() : Close();
+        if (!keep_alive) return Close();
+        // Read once the handlers already queued (this round's other answers) have run, not now:
+        // the client cannot have sent its next request yet, and asio's read tries recvmsg
+        // before it waits (only a 0-byte read counts as a drained socket), which would nearly
+        // always fail with EAGAIN. A little later the request is often there.
+        asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->Read(); });
+        return;
       }
       wire->erase(0, n);
     }
