@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstdio>
 #include <limits>
+#include <new>
+#include <stdexcept>
 
 namespace tributary {
 
@@ -534,9 +536,7 @@ Value Value::ArrayValue(Array v) {
 Value Value::MapValue(Map v) {
   return Value(Storage(std::in_place_index<11>, std::make_shared<Map>(std::move(v))));
 }
-Value Value::StructValue(Struct v) {
-  return Value(Storage(std::in_place_index<12>, std::make_shared<Struct>(std::move(v))));
-}
+Value Value::StructValue(Struct v) { return Value(Storage(std::in_place_index<12>, std::move(v))); }
 Value Value::DecimalValue(tributary::DecimalValue v) {
   return Value(
       Storage(std::in_place_index<13>, std::make_shared<tributary::DecimalValue>(std::move(v))));
@@ -552,11 +552,6 @@ void Value::Unshare() {
     case 11: {
       auto& p = std::get<11>(storage_);
       if (p.use_count() > 1) p = std::make_shared<Map>(*p);
-      break;
-    }
-    case 12: {
-      auto& p = std::get<12>(storage_);
-      if (p.use_count() > 1) p = std::make_shared<Struct>(*p);
       break;
     }
     default:
@@ -576,12 +571,9 @@ Value::Map& Value::as_map() {
   Unshare();
   return *std::get<11>(storage_);
 }
-const Struct& Value::as_struct() const { return *std::get<12>(storage_); }
-Struct& Value::as_struct() {
-  (void)std::get<12>(storage_);
-  Unshare();
-  return *std::get<12>(storage_);
-}
+const Struct& Value::as_struct() const { return std::get<12>(storage_); }
+// A Struct copies its shared values itself when one is changed.
+Struct& Value::as_struct() { return std::get<12>(storage_); }
 const tributary::DecimalValue& Value::as_decimal() const { return *std::get<13>(storage_); }
 
 const Value* Value::Find(std::string_view key) const {
@@ -754,31 +746,101 @@ std::string Value::DebugString() const {
 
 // ---- Struct
 
-Struct::Struct(SchemaPtr schema) : schema_(std::move(schema)) {
-  if (schema_) values_.resize(schema_->fields().size());
+Struct::Block* Struct::NewBlock(SchemaPtr schema, uint32_t size, const Value* from) {
+  static_assert(sizeof(Block) % alignof(Value) == 0, "the values follow the header");
+  void* memory = ::operator new(sizeof(Block) + size * sizeof(Value));
+  auto* block = new (memory) Block{{1}, 0, std::move(schema)};
+  Value* values = block->values();
+  if (from == nullptr) {
+    std::uninitialized_value_construct_n(values, size);  // nulls: cannot throw
+    block->size = size;
+    return block;
+  }
+  // `size` counts the values copied so far, so that a throwing copy frees exactly those.
+  try {
+    for (; block->size < size; ++block->size) new (values + block->size) Value(from[block->size]);
+  } catch (...) {
+    std::destroy_n(values, block->size);
+    block->~Block();
+    ::operator delete(memory, sizeof(Block) + size * sizeof(Value));
+    throw;
+  }
+  return block;
+}
+
+Struct::Struct(SchemaPtr schema) {
+  const auto size = static_cast<uint32_t>(schema ? schema->fields().size() : 0);
+  block_ = NewBlock(std::move(schema), size, nullptr);
+}
+
+Struct::Struct(const Struct& other) noexcept : block_(other.block_) {
+  if (block_ != nullptr) block_->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+Struct& Struct::operator=(const Struct& other) noexcept {
+  Block* incoming = other.block_;  // read first: Release() clears block_, which may be other's
+  if (incoming != nullptr) incoming->refs.fetch_add(1, std::memory_order_relaxed);
+  if (block_ != nullptr) Release();
+  block_ = incoming;
+  return *this;
+}
+
+Struct& Struct::operator=(Struct&& other) noexcept {
+  if (this != &other) {
+    if (block_ != nullptr) Release();
+    block_ = std::exchange(other.block_, nullptr);
+  }
+  return *this;
+}
+
+void Struct::Release() noexcept {
+  Block* block = std::exchange(block_, nullptr);
+  // The last owner skips the atomic decrement: nobody else can reach the block to take a copy.
+  if (block->refs.load(std::memory_order_acquire) != 1 &&
+      block->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) {
+    return;
+  }
+  const uint32_t size = block->size;
+  std::destroy_n(block->values(), size);
+  block->~Block();
+  ::operator delete(block, sizeof(Block) + size * sizeof(Value));
+}
+
+const SchemaPtr Struct::kNoSchema;
+
+void Struct::ThrowNoField(int index) {
+  throw std::out_of_range("Struct::Get: no field at index " + std::to_string(index));
+}
+
+void Struct::Unshare() {
+  Block* own = NewBlock(block_->schema, block_->size, block_->values());
+  Release();
+  block_ = own;
 }
 
 Status Struct::Put(std::string_view name, Value value) {
-  const Field* field = schema_ ? schema_->FindField(name) : nullptr;
+  const SchemaPtr& s = schema();
+  const Field* field = s ? s->FindField(name) : nullptr;
   if (field == nullptr) {
     return Status::InvalidArgument("\"" + std::string(name) + "\" is not a valid field name");
   }
-  values_[static_cast<size_t>(field->index)] = std::move(value);
+  MutableValues()[field->index] = std::move(value);
   return Status::Ok();
 }
 
 Status Struct::Put(int index, Value value) {
-  if (index < 0 || static_cast<size_t>(index) >= values_.size()) {
+  if (index < 0 || static_cast<size_t>(index) >= values().size()) {
     return Status::InvalidArgument("field index " + std::to_string(index) + " is out of range");
   }
-  values_[static_cast<size_t>(index)] = std::move(value);
+  MutableValues()[index] = std::move(value);
   return Status::Ok();
 }
 
 const Value* Struct::Get(std::string_view name) const {
-  const Field* field = schema_ ? schema_->FindField(name) : nullptr;
+  const SchemaPtr& s = schema();
+  const Field* field = s ? s->FindField(name) : nullptr;
   if (field == nullptr) return nullptr;
-  return &values_[static_cast<size_t>(field->index)];
+  return &values()[static_cast<size_t>(field->index)];
 }
 
 namespace {
@@ -786,9 +848,10 @@ Status ValidateAt(const SchemaPtr& schema, const Value& value, const std::string
 }  // namespace
 
 Status Struct::Validate() const {
-  if (!schema_) return Status::DataError("Struct has no schema");
-  for (const Field& field : schema_->fields()) {
-    const Value& value = values_[static_cast<size_t>(field.index)];
+  const SchemaPtr& s = schema();
+  if (!s) return Status::DataError("Struct has no schema");
+  for (const Field& field : s->fields()) {
+    const Value& value = values()[static_cast<size_t>(field.index)];
     if (value.is_null() && (field.schema->optional() || field.schema->default_value() != nullptr)) {
       continue;
     }
@@ -798,7 +861,10 @@ Status Struct::Validate() const {
 }
 
 bool Struct::operator==(const Struct& other) const {
-  return SchemaEquals(schema_, other.schema_) && values_ == other.values_;
+  std::span<const Value> a = values();
+  std::span<const Value> b = other.values();
+  return SchemaEquals(schema(), other.schema()) &&
+         std::equal(a.begin(), a.end(), b.begin(), b.end());
 }
 
 // ---- ValidateValue

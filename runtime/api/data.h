@@ -12,10 +12,12 @@
 //   Time      -> INT32 milliseconds since midnight
 //   Timestamp -> INT64 milliseconds since the Unix epoch
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -210,8 +212,61 @@ struct DecimalValue {
   bool operator==(const DecimalValue& other) const = default;
 };
 
-class Struct;
 struct MapEntry;
+
+// A STRUCT value: one slot per schema field, all null at first.
+//
+// The schema and the slots live in one allocation, shared by copies until one of them is changed
+// (copy-on-write, as Values share their arrays and maps). Structs are built and freed for every
+// record on the hot paths (a CDC event has four), so one allocation each rather than two.
+// Copies may live on different threads; a change goes to the changed Struct's own copy.
+class Struct {
+ public:
+  explicit Struct(SchemaPtr schema);
+  Struct(const Struct& other) noexcept;
+  Struct(Struct&& other) noexcept : block_(other.block_) { other.block_ = nullptr; }
+  Struct& operator=(const Struct& other) noexcept;
+  Struct& operator=(Struct&& other) noexcept;
+  ~Struct() {
+    if (block_ != nullptr) Release();
+  }
+
+  // Null for a struct without schema or one moved from.
+  inline const SchemaPtr& schema() const;
+  // Sets field `name`; InvalidArgument if the schema has no such field.
+  Status Put(std::string_view name, Value value);
+  // Sets the field at `index` (Field::index, declaration order) without a lookup by name, for
+  // code that walks the schema's fields; InvalidArgument if `index` is out of range.
+  Status Put(int index, Value value);
+  // The value of field `name` (null if unset), or nullptr if the schema has no such field.
+  const Value* Get(std::string_view name) const;
+  // The value at `index`; std::out_of_range if there is no such field.
+  inline const Value& Get(int index) const;
+  // The field at `index` (Field::index), written in place by code that builds a struct from its
+  // schema's fields (readers, event builders): no Status, and no move through Put's parameter
+  // (per-record code). `index` must be in range.
+  inline Value& at(int index);
+  // The fields' values in declaration order.
+  inline std::span<const Value> values() const;
+
+  // DataError naming the first required field that is null or has a value of the wrong kind.
+  Status Validate() const;
+  bool operator==(const Struct& other) const;
+
+ private:
+  struct Block;
+  // A block of `size` null values, or of copies of `from`'s `size` values.
+  static Block* NewBlock(SchemaPtr schema, uint32_t size, const Value* from);
+  // The values, copied first into a block of this Struct's own if another Struct shares it.
+  inline Value* MutableValues();
+  // Replaces a shared block by a copy of this Struct's own.
+  void Unshare();
+  // Drops this Struct's reference to its (non-null) block, freeing it if it was the last one.
+  void Release() noexcept;
+  [[noreturn]] static void ThrowNoField(int index);  // out of line: keeps Get(int) small
+  static const SchemaPtr kNoSchema;
+  Block* block_;
+};
 
 enum class ValueKind {
   kNull,
@@ -295,7 +350,7 @@ class Value {
   using Storage =
       std::variant<std::monostate, bool, int8_t, int16_t, int32_t, int64_t, float, double,
                    std::string, tributary::Bytes, std::shared_ptr<Array>, std::shared_ptr<Map>,
-                   std::shared_ptr<Struct>, std::shared_ptr<tributary::DecimalValue>>;
+                   Struct, std::shared_ptr<tributary::DecimalValue>>;
   explicit Value(Storage storage) : storage_(std::move(storage)) {}
   void Unshare();  // copy-on-write for the shared compound kinds before mutation
   Storage storage_;
@@ -307,34 +362,31 @@ struct MapEntry {
   bool operator==(const MapEntry& other) const = default;
 };
 
-// A STRUCT value: one slot per schema field, all null at first.
-class Struct {
- public:
-  explicit Struct(SchemaPtr schema);
-
-  const SchemaPtr& schema() const { return schema_; }
-  // Sets field `name`; InvalidArgument if the schema has no such field.
-  Status Put(std::string_view name, Value value);
-  // Sets the field at `index` (Field::index, declaration order) without a lookup by name, for
-  // code that walks the schema's fields; InvalidArgument if `index` is out of range.
-  Status Put(int index, Value value);
-  // The value of field `name` (null if unset), or nullptr if the schema has no such field.
-  const Value* Get(std::string_view name) const;
-  const Value& Get(int index) const { return values_.at(index); }
-  // The field at `index` (Field::index), written in place by code that builds a struct from its
-  // schema's fields (readers, event builders): no Status, and no move through Put's parameter
-  // (per-record code). `index` must be in range.
-  Value& at(int index) { return values_[static_cast<size_t>(index)]; }
-  const std::vector<Value>& values() const { return values_; }
-
-  // DataError naming the first required field that is null or has a value of the wrong kind.
-  Status Validate() const;
-  bool operator==(const Struct& other) const;
-
- private:
-  SchemaPtr schema_;
-  std::vector<Value> values_;
+// The schema and the values of a Struct, which follow this header in the same allocation.
+struct Struct::Block {
+  std::atomic<uint32_t> refs;  // Structs sharing this block
+  uint32_t size;               // number of values
+  SchemaPtr schema;
+  Value* values() { return reinterpret_cast<Value*>(this + 1); }
 };
+
+// Per-field accessors, inline: readers, event builders and converters call them for every field.
+const SchemaPtr& Struct::schema() const { return block_ != nullptr ? block_->schema : kNoSchema; }
+Value* Struct::MutableValues() {
+  if (block_->refs.load(std::memory_order_acquire) != 1) Unshare();
+  return block_->values();
+}
+Value& Struct::at(int index) { return MutableValues()[index]; }
+std::span<const Value> Struct::values() const {
+  if (block_ == nullptr) return {};
+  return {block_->values(), block_->size};
+}
+const Value& Struct::Get(int index) const {
+  if (block_ == nullptr || index < 0 || static_cast<uint32_t>(index) >= block_->size) {
+    ThrowNoField(index);
+  }
+  return block_->values()[index];
+}
 
 struct SchemaAndValue {
   SchemaPtr schema;

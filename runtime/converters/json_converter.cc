@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -686,19 +687,22 @@ Status WriteValue(JsonWriter& w, const SchemaPtr& schema, const Value& value,
         return Status::DataError("Mismatching schema.");
       }
       w.StartObject();
+      // One value per field of struct_schema, which equals the struct's own.
+      const std::span<const Value> values = s.values();
       if (opt.field_keys != nullptr) {
         const JsonFieldKeys::Entry& keys = opt.field_keys->Get(struct_schema);
         const std::vector<Field>& fields = struct_schema->fields();
         for (size_t i = 0; i < fields.size(); ++i) {
           w.RenderedKey(keys.Key(i));
-          const Value& field_value = s.Get(fields[i].index);
+          const Value& field_value = values[static_cast<size_t>(fields[i].index)];
           if (WritePlainLeaf(w, fields[i].schema.get(), field_value)) continue;
           TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, fields[i].schema, field_value, opt));
         }
       } else {
         for (const Field& field : struct_schema->fields()) {
           WriteKey(w, field.name);
-          TRIBUTARY_RETURN_IF_ERROR(WriteValue(w, field.schema, s.Get(field.index), opt));
+          TRIBUTARY_RETURN_IF_ERROR(
+              WriteValue(w, field.schema, values[static_cast<size_t>(field.index)], opt));
         }
       }
       w.EndObject();
