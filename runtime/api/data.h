@@ -246,7 +246,7 @@ class Struct {
   // schema's fields (readers, event builders): no Status, and no move through Put's parameter
   // (per-record code). `index` must be in range.
   inline Value& at(int index);
-  // The fields' values in declaration order.
+  // The fields' values in declaration order (none for a struct moved from).
   inline std::span<const Value> values() const;
 
   // DataError naming the first required field that is null or has a value of the wrong kind.
