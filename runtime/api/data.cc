@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cassert>
 #include <charconv>
+#include <cstddef>
 #include <cstdio>
 #include <limits>
+#include <memory>
 #include <new>
 #include <stdexcept>
 
@@ -746,9 +748,21 @@ std::string Value::DebugString() const {
 
 // ---- Struct
 
+namespace {
+
+// A block's memory, through std::allocator: it frees with the size where the compiler allows
+// (clang needs -fsized-deallocation for a sized operator delete).
+void* AllocateBlock(size_t bytes) { return std::allocator<std::byte>().allocate(bytes); }
+void FreeBlock(void* memory, size_t bytes) {
+  std::allocator<std::byte>().deallocate(static_cast<std::byte*>(memory), bytes);
+}
+
+}  // namespace
+
 Struct::Block* Struct::NewBlock(SchemaPtr schema, uint32_t size, const Value* from) {
   static_assert(sizeof(Block) % alignof(Value) == 0, "the values follow the header");
-  void* memory = ::operator new(sizeof(Block) + size * sizeof(Value));
+  const size_t bytes = sizeof(Block) + size * sizeof(Value);
+  void* memory = AllocateBlock(bytes);
   auto* block = new (memory) Block{{1}, 0, std::move(schema)};
   Value* values = block->values();
   if (from == nullptr) {
@@ -762,7 +776,7 @@ Struct::Block* Struct::NewBlock(SchemaPtr schema, uint32_t size, const Value* fr
   } catch (...) {
     std::destroy_n(values, block->size);
     block->~Block();
-    ::operator delete(memory, sizeof(Block) + size * sizeof(Value));
+    FreeBlock(memory, bytes);
     throw;
   }
   return block;
@@ -803,7 +817,7 @@ void Struct::Release() noexcept {
   const uint32_t size = block->size;
   std::destroy_n(block->values(), size);
   block->~Block();
-  ::operator delete(block, sizeof(Block) + size * sizeof(Value));
+  FreeBlock(block, sizeof(Block) + size * sizeof(Value));
 }
 
 const SchemaPtr Struct::kNoSchema;
